@@ -1,0 +1,28 @@
+# Set-up and everyday commands. Only python3 (3.11), git and make are needed on the machine.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STACK  ?= sandbox
+STAMP  := $(VENV)/.installed
+
+.PHONY: test plan lint validate bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+## test: lint and run the whole test suite (creates the virtualenv on first use)
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -n 2 -q
+
+## plan: evaluate a stack offline with its policies (STACK=org by default)
+plan: $(STAMP)
+	$(BIN)/python -m org plan --stack $(STACK)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

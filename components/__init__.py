@@ -1,0 +1,1 @@
+"""Groundwork component resources: one module or package per AWS concern."""

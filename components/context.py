@@ -1,0 +1,197 @@
+"""The stack context: who owns a stack, what stage it is and how long it may live.
+
+Read once from the ``groundwork`` config namespace and validated before any resource is
+declared, so that a bad value stops the program with one clear message.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+import pulumi
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from components.errors import ConfigError, describe_value
+
+NAMESPACE = "groundwork"
+STAGES = ("dev", "test", "staging", "prod", "sandbox")
+USAGES = ("EPHEMERAL", "POC", "PRODUCTION")
+NON_PRODUCTION_STAGES = ("dev", "sandbox")
+MAX_TTL_HOURS = 24 * 14
+CONTEXT_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,30}[a-z0-9]$")
+EMAIL_PATTERN = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
+TEAM_PATTERN = re.compile(r"^[a-z][a-z0-9._-]{1,62}$")
+TAG_KEY_PATTERN = re.compile(r"^[\w .:/=+@-]{1,128}$")
+
+# Config keys as users write them (camelCase in Pulumi.<stack>.yaml) -> model field names.
+CONFIG_KEYS = {
+    "context": "context",
+    "stage": "stage",
+    "owner": "owner",
+    "usage": "usage",
+    "ttlHours": "ttl_hours",
+    "tags": "extra_tags",
+}
+FIELD_TO_KEY = {field: key for key, field in CONFIG_KEYS.items()}
+
+
+class StackContext(BaseModel):
+    """Validated context of one stack; source of the convention tags and SSM prefix."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    context: str = Field(description="application or domain the stack belongs to")
+    stage: Literal["dev", "test", "staging", "prod", "sandbox"]
+    owner: str = Field(description="email address or team id of the owner")
+    usage: Literal["EPHEMERAL", "POC", "PRODUCTION"]
+    ttl_hours: int = Field(default=24, ge=1, le=MAX_TTL_HOURS)
+    extra_tags: dict[str, str] = Field(default_factory=dict)
+    deployed_at: datetime = Field(
+        default_factory=lambda: datetime.now(UTC).replace(microsecond=0)
+    )
+
+    @field_validator("context")
+    @classmethod
+    def _context_shape(cls, value: str) -> str:
+        if not CONTEXT_PATTERN.match(value):
+            raise ValueError(
+                "must be 3-32 characters of lower-case letters, digits and '-', "
+                "starting with a letter"
+            )
+        return value
+
+    @field_validator("owner")
+    @classmethod
+    def _owner_shape(cls, value: str) -> str:
+        if not (EMAIL_PATTERN.match(value) or TEAM_PATTERN.match(value)):
+            raise ValueError("must be an email address or a team id (lower-case, e.g. 'platform-team')")
+        return value
+
+    @field_validator("extra_tags")
+    @classmethod
+    def _tag_keys(cls, value: dict[str, str]) -> dict[str, str]:
+        for key, tag_value in value.items():
+            if not TAG_KEY_PATTERN.match(key) or key.lower().startswith("aws:"):
+                raise ValueError(f"tag key {key!r} is not a valid AWS tag key")
+            if len(tag_value) > 256:
+                raise ValueError(f"tag {key!r} value is longer than 256 characters")
+        return value
+
+    @model_validator(mode="after")
+    def _stage_usage(self) -> StackContext:
+        if self.stage not in NON_PRODUCTION_STAGES and self.usage != "PRODUCTION":
+            raise ValueError(
+                f"usage {self.usage!r} is only allowed for stages "
+                f"{', '.join(NON_PRODUCTION_STAGES)}; stage {self.stage!r} must use usage 'PRODUCTION'"
+            )
+        return self
+
+    @property
+    def is_production(self) -> bool:
+        return self.usage == "PRODUCTION"
+
+    @property
+    def is_ephemeral(self) -> bool:
+        return self.usage == "EPHEMERAL"
+
+    @property
+    def ssm_prefix(self) -> str:
+        """Every SSM parameter of the stack lives under this path."""
+        return f"/{self.stage}/{self.context}/"
+
+    @property
+    def expires_at(self) -> datetime | None:
+        """End of an EPHEMERAL stack's lease: deploy time + ttlHours (None otherwise)."""
+        if not self.is_ephemeral:
+            return None
+        return self.deployed_at + timedelta(hours=self.ttl_hours)
+
+    @property
+    def expires_at_iso(self) -> str | None:
+        expires = self.expires_at
+        return expires.strftime("%Y-%m-%dT%H:%M:%SZ") if expires else None
+
+    @property
+    def tags(self) -> dict[str, str]:
+        """The convention tags every taggable resource receives (explicit values win)."""
+        tags = dict(self.extra_tags)
+        tags.update(context=self.context, stage=self.stage, owner=self.owner, usage=self.usage)
+        if self.is_ephemeral:
+            tags["expires-at"] = self.expires_at_iso or ""
+        return tags
+
+    def name(self, *parts: str, sep: str = "-") -> str:
+        """A physical name that says which context and stage a resource belongs to."""
+        return sep.join([self.context, self.stage, *parts])
+
+
+def format_validation_error(error: ValidationError, source: str, key_of: Mapping[str, str]) -> str:
+    """One readable line per problem: where, the value given and what is allowed.
+
+    ``source`` prefixes every location: ``"groundwork:"`` gives ``groundwork:stage``,
+    ``"groundwork:teardown"`` gives ``groundwork:teardown.backendUrl``, and a file name ending
+    in ``":"`` gives ``org/accounts/shop.yaml:email``. ``key_of`` maps field names to the keys
+    users write.
+    """
+    lines = []
+    for problem in error.errors():
+        loc = [str(part) for part in problem["loc"]]
+        key = ".".join([key_of.get(loc[0], loc[0]), *loc[1:]]) if loc else ""
+        joiner = "" if source.endswith(":") or not key else "."
+        where = f"{source}{joiner}{key}".rstrip(":")
+        message = problem["msg"].removeprefix("Value error, ")
+        if problem["type"] == "missing":
+            lines.append(f"{where} is required")
+        elif problem["type"] == "extra_forbidden":
+            lines.append(f"{where} is not a known setting")
+        elif loc:
+            lines.append(f"{where} = {describe_value(problem.get('input'))}: {message}")
+        else:
+            lines.append(f"{where}: {message}")
+    return "\n".join(lines)
+
+
+def context_from_mapping(values: Mapping[str, Any], *, now: datetime | None = None) -> StackContext:
+    """Build and validate a context from config-style keys; raise ConfigError on bad input."""
+    fields: dict[str, Any] = {}
+    unknown = []
+    for key, value in values.items():
+        if key in CONFIG_KEYS:
+            fields[CONFIG_KEYS[key]] = value
+        else:
+            unknown.append(key)
+    if now is not None:
+        fields["deployed_at"] = now.astimezone(UTC).replace(microsecond=0)
+    try:
+        return StackContext(**fields)
+    except ValidationError as error:
+        raise ConfigError(
+            "Invalid stack config:\n" + format_validation_error(error, f"{NAMESPACE}:", FIELD_TO_KEY)
+        ) from None
+
+
+def load_context(config: pulumi.Config | None = None, *, now: datetime | None = None) -> StackContext:
+    """Read ``groundwork:context|stage|owner|usage|ttlHours|tags`` from stack config."""
+    config = config or pulumi.Config(NAMESPACE)
+    values: dict[str, Any] = {}
+    for key in CONFIG_KEYS:
+        if key == "tags":
+            raw = config.get_object(key)
+        elif key == "ttlHours":
+            raw = config.get(key)
+            if raw is not None:
+                try:
+                    raw = int(raw)
+                except ValueError:
+                    raise ConfigError(
+                        f"Invalid stack config:\n{NAMESPACE}:ttlHours = {raw!r}: "
+                        f"must be a whole number of hours from 1 to {MAX_TTL_HOURS}"
+                    ) from None
+        else:
+            raw = config.get(key)
+        if raw is not None:
+            values[key] = raw
+    return context_from_mapping(values, now=now)

@@ -1,0 +1,131 @@
+"""Stack-wide conventions applied to every resource the program declares.
+
+The Pulumi counterpart of CDK aspects: a stack transformation that merges the context tags
+into every taggable AWS resource, keeps SSM parameters under ``/{stage}/{context}/``, makes
+non-production resources deletable and refuses ``protect``/``retain_on_delete`` there.
+
+Legacy stack transformations run inside the SDK, so they behave the same under the real
+engine and under the mock runtime the tests use (new-style transforms run in the engine and
+are never called under mocks).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import pulumi
+
+from components.context import StackContext
+from components.errors import ConfigError
+
+SSM_PARAMETER = "aws:ssm/parameter:Parameter"
+
+# Property -> value that lets a resource be deleted; applied only where the class has it.
+DELETABLE_SETTINGS: dict[str, Any] = {
+    "force_destroy": True,  # S3 buckets, Route 53 zones, IAM users
+    "force_delete": True,  # ECR repositories
+    "deletion_protection": False,  # RDS, DocumentDB, Neptune, QLDB
+    "deletion_protection_enabled": False,  # DynamoDB tables
+    "enable_deletion_protection": False,  # load balancers
+    "skip_final_snapshot": True,  # RDS, Redshift
+}
+# Types whose deletion_protection is a string enum, not a bool.
+STRING_DELETION_PROTECTION = {"aws:cognito/userPool:UserPool": "INACTIVE"}
+
+
+@functools.cache
+def accepted_properties(resource_class: type) -> frozenset[str]:
+    """Input property names a pulumi-aws resource class accepts (from its constructor)."""
+    init = getattr(resource_class, "_internal_init", None)
+    if init is None:
+        return frozenset()
+    return frozenset(inspect.signature(init).parameters)
+
+
+def is_taggable(resource_class: type) -> bool:
+    return "tags" in accepted_properties(resource_class)
+
+
+def merge_tags(defaults: Mapping[str, str], explicit: Any) -> Any:
+    """Defaults first, explicit values on top; copes with Output-valued tag maps."""
+    if explicit is None:
+        return dict(defaults)
+    if isinstance(explicit, dict) and not any(isinstance(v, pulumi.Output) for v in explicit.values()):
+        return {**defaults, **explicit}
+    return pulumi.Output.from_input(explicit).apply(lambda tags: {**defaults, **(tags or {})})
+
+
+def _ssm_name(ctx: StackContext, resource_name: str, name: Any) -> Any:
+    prefix = ctx.ssm_prefix
+
+    def rewrite(value: str | None) -> str:
+        if value and value.startswith(prefix):
+            return value
+        new = prefix + (value or resource_name).lstrip("/")
+        pulumi.log.warn(
+            f"SSM parameter '{resource_name}': name {value!r} is not under {prefix}; "
+            f"renamed to {new!r}"
+        )
+        return new
+
+    if isinstance(name, pulumi.Output):
+        return name.apply(rewrite)
+    return rewrite(name)
+
+
+def _refuse_retention(ctx: StackContext, args: pulumi.ResourceTransformationArgs) -> None:
+    opts = args.opts
+    for option in ("protect", "retain_on_delete"):
+        if getattr(opts, option, None):
+            raise ConfigError(
+                f"Resource '{args.name}' ({args.type_}) sets {option}=True, but this stack's "
+                f"usage is {ctx.usage}: only PRODUCTION stacks may keep resources beyond "
+                f"`pulumi destroy`. Remove {option}, or deploy with groundwork:usage PRODUCTION."
+            )
+
+
+def _make_deletable(args: pulumi.ResourceTransformationArgs, props: dict[str, Any]) -> None:
+    accepted = accepted_properties(type(args.resource))
+    for prop, wanted in DELETABLE_SETTINGS.items():
+        if prop not in accepted:
+            continue
+        if prop == "deletion_protection" and args.type_ in STRING_DELETION_PROTECTION:
+            wanted = STRING_DELETION_PROTECTION[args.type_]
+        current = props.get(prop)
+        if current is not None and current != wanted and not isinstance(current, pulumi.Output):
+            pulumi.log.warn(
+                f"Resource '{args.name}': {prop}={current!r} overridden to {wanted!r} "
+                "because the stack is not PRODUCTION and must stay deletable"
+            )
+        props[prop] = wanted
+
+
+def conventions_transformation(
+    ctx: StackContext,
+) -> Callable[[pulumi.ResourceTransformationArgs], pulumi.ResourceTransformationResult | None]:
+    """The transformation enforcing the stack conventions for ``ctx``."""
+    tags = ctx.tags
+
+    def transform(args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult | None:
+        if not ctx.is_production:
+            _refuse_retention(ctx, args)
+        if not isinstance(args.resource, pulumi.CustomResource) or not args.type_.startswith("aws:"):
+            return None
+        props = dict(args.props)
+        if is_taggable(type(args.resource)):
+            props["tags"] = merge_tags(tags, props.get("tags"))
+        if args.type_ == SSM_PARAMETER:
+            props["name"] = _ssm_name(ctx, args.name, props.get("name"))
+        if not ctx.is_production:
+            _make_deletable(args, props)
+        return pulumi.ResourceTransformationResult(props, args.opts)
+
+    return transform
+
+
+def apply_conventions(ctx: StackContext) -> None:
+    """Register the conventions for every resource declared after this call."""
+    pulumi.runtime.register_stack_transformation(conventions_transformation(ctx))

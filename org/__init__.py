@@ -1,0 +1,1 @@
+"""The organization as data, its validator and the ``python -m org`` command line."""

@@ -1,0 +1,113 @@
+"""Mock outputs that look like what AWS returns: ids, ARNs, URLs and the values data sources give."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+
+from org.plan.arns import ACCOUNT_ID, arn_for, fake_id, resource_id
+
+# Input property that holds the physical name, per type (default: "name").
+NAME_PROPERTIES = {
+    "aws:s3/bucket:Bucket": "bucket",
+    "aws:s3/bucketV2:BucketV2": "bucket",
+    "aws:route53/zone:Zone": "name",
+    "aws:ses/domainIdentity:DomainIdentity": "domain",
+    "aws:codebuild/project:Project": "name",
+    "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": "name",
+}
+# Types that never get a generated name when none is given (their name is not a physical id).
+UNNAMED_TYPES = {"aws:iam/rolePolicy:RolePolicy"}
+
+
+class GroundworkMocks(pulumi.runtime.Mocks):
+    """Pulumi mocks with realistic outputs for the resource types Groundwork declares."""
+
+    def __init__(self, region: str = "us-east-1", account_id: str = ACCOUNT_ID) -> None:
+        self.region = region
+        self.account_id = account_id
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        inputs = dict(args.inputs)
+        type_ = args.typ
+        name_prop = NAME_PROPERTIES.get(type_, "name")
+        physical = inputs.get(name_prop)
+        if not physical and type_ not in UNNAMED_TYPES:
+            physical = f"{args.name}-{fake_id(type_, args.name, 7)}"
+            inputs[name_prop] = physical
+        physical = str(physical or args.name)
+        id_ = args.resource_id or resource_id(type_, args.name, physical)
+        state: dict[str, Any] = {**inputs, "id": id_}
+        state["arn"] = inputs.get("arn") or arn_for(type_, physical, id_, self.region)
+        state.update(self._extras(type_, physical, id_, state, inputs))
+        if "tags" in inputs:
+            state["tagsAll"] = inputs["tags"]
+        return id_, state
+
+    def _extras(self, type_: str, physical: str, id_: str, state: dict, inputs: dict) -> dict[str, Any]:
+        region, account = self.region, self.account_id
+        if type_ == "aws:sqs/queue:Queue":
+            url = f"https://sqs.{region}.amazonaws.com/{account}/{physical}"
+            return {"url": url, "id": url}
+        if type_ == "aws:lambda/function:Function":
+            arn = state["arn"]
+            return {
+                "invokeArn": f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations",
+                "qualifiedArn": f"{arn}:$LATEST",
+                "version": "$LATEST",
+            }
+        if type_ == "aws:cloudwatch/logGroup:LogGroup":
+            return {"arn": f"arn:aws:logs:{region}:{account}:log-group:{physical}"}
+        if type_ == "aws:s3/bucket:Bucket" or type_ == "aws:s3/bucketV2:BucketV2":
+            return {
+                "bucketDomainName": f"{physical}.s3.amazonaws.com",
+                "bucketRegionalDomainName": f"{physical}.s3.{region}.amazonaws.com",
+                "region": region,
+            }
+        if type_ == "aws:route53/zone:Zone":
+            return {
+                "zoneId": id_,
+                "nameServers": [f"ns-{n}.awsdns-{n:02d}.org" for n in (101, 202, 303, 404)],
+            }
+        if type_ == "aws:ses/domainIdentity:DomainIdentity":
+            return {"verificationToken": fake_id(type_, physical, 32)}
+        if type_ == "aws:ses/domainDkim:DomainDkim":
+            return {"dkimTokens": [fake_id(type_, f"{physical}{n}", 32) for n in range(3)]}
+        if type_ == "aws:organizations/account:Account":
+            return {"email": inputs.get("email"), "status": "ACTIVE"}
+        if type_ == "aws:organizations/organization:Organization":
+            root = "r-" + fake_id(type_, "root", 4)
+            return {
+                "masterAccountId": account,
+                "masterAccountArn": f"arn:aws:organizations::{account}:account/o-abcdef1234/{account}",
+                "roots": [{"id": root, "arn": f"arn:aws:organizations::{account}:root/o-abcdef1234/{root}", "name": "Root", "policyTypes": []}],
+            }
+        if type_ == "aws:kms/key:Key":
+            return {"keyId": id_}
+        if type_ == "aws:iam/role:Role":
+            return {"uniqueId": "AROA" + fake_id(type_, physical, 17).upper()}
+        if type_ == "aws:sns/topic:Topic":
+            return {"id": state["arn"]}
+        if type_ == "aws:identitystore/group:Group":
+            return {"groupId": f"{fake_id(type_, physical, 8)}-{fake_id(type_, physical + 'g', 4)}-4000-8000-{fake_id(type_, physical + 'h', 12)}"}
+        return {}
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
+        token = args.token
+        if token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {
+                "accountId": self.account_id,
+                "arn": f"arn:aws:iam::{self.account_id}:user/planner",
+                "userId": "AIDAPLANNER",
+                "id": self.account_id,
+            }
+        if token == "aws:index/getRegion:getRegion":
+            return {"name": self.region, "region": self.region, "id": self.region,
+                    "endpoint": f"ec2.{self.region}.amazonaws.com", "description": self.region}
+        if token == "aws:index/getPartition:getPartition":
+            return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws",
+                    "reverseDnsPrefix": "com.amazonaws"}
+        if token == "aws:ssoadmin/getInstances:getInstances":
+            return {"arns": [], "identityStoreIds": [], "id": self.region}
+        return {}

@@ -1,0 +1,241 @@
+"""Run a Pulumi program under the SDK's mock runtime and record every registered resource.
+
+Used by the tests (to assert on the resource graph) and by ``python -m org plan``.
+The recording monitor reads each ``RegisterResourceRequest`` so that options the mock
+``MockResourceArgs`` leave out (parent, protect, retainOnDelete, dependencies, provider)
+are captured too.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import runpy
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc, settings
+from pulumi.runtime.sync_await import _sync_await
+
+from org.plan.mocks import GroundworkMocks
+
+STACK_TYPE = "pulumi:pulumi:Stack"
+
+
+@dataclass
+class RecordedResource:
+    """One resource as the engine would have seen it: identity, inputs, options and mock outputs."""
+
+    urn: str
+    type: str
+    name: str
+    custom: bool
+    parent: str
+    inputs: dict[str, Any]
+    protect: bool = False
+    retain_on_delete: bool = False
+    dependencies: list[str] = field(default_factory=list)
+    provider: str = ""
+    delete_before_replace: bool = False
+    ignore_changes: list[str] = field(default_factory=list)
+    id: str = ""
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def tags(self) -> dict[str, str] | None:
+        return self.inputs.get("tags")
+
+
+@dataclass
+class LogRecord:
+    severity: str
+    message: str
+
+
+@dataclass
+class ProgramRun:
+    """Everything a mocked run produced, with small helpers for assertions."""
+
+    resources: list[RecordedResource]
+    logs: list[LogRecord]
+    stack_outputs: dict[str, Any]
+    project: str
+    stack: str
+
+    def of_type(self, type_: str) -> list[RecordedResource]:
+        return [r for r in self.resources if r.type == type_]
+
+    def one(self, type_: str, name: str | None = None) -> RecordedResource:
+        found = [r for r in self.of_type(type_) if name is None or r.name == name]
+        if len(found) != 1:
+            names = [r.name for r in self.of_type(type_)]
+            raise AssertionError(f"expected one {type_} named {name!r}, found {len(found)}: {names}")
+        return found[0]
+
+    def by_urn(self, urn: str) -> RecordedResource | None:
+        return next((r for r in self.resources if r.urn == urn), None)
+
+    def children_of(self, parent: RecordedResource) -> list[RecordedResource]:
+        return [r for r in self.resources if r.parent == parent.urn]
+
+    def warnings(self) -> list[str]:
+        return [log.message for log in self.logs if log.severity == "warning"]
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    """A mock monitor that keeps every registration request, options included."""
+
+    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+        super().__init__(mocks)
+        self.recorded: list[RecordedResource] = []
+        self.stack_outputs: dict[str, Any] = {}
+        self._stack_urn = ""
+
+    def RegisterResource(self, request):  # noqa: N802 - protocol name
+        response = super().RegisterResource(request)
+        if request.type == STACK_TYPE:
+            self._stack_urn = response.urn
+            return response
+        inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
+        outputs = self.resources[response.urn].state if response.urn in self.resources else {}
+        self.recorded.append(
+            RecordedResource(
+                urn=response.urn,
+                type=request.type,
+                name=request.name,
+                custom=bool(request.custom),
+                parent=request.parent,
+                inputs=_plain(inputs),
+                protect=bool(request.protect),
+                retain_on_delete=bool(request.retainOnDelete),
+                dependencies=list(request.dependencies),
+                provider=request.provider,
+                delete_before_replace=bool(request.deleteBeforeReplace),
+                ignore_changes=list(request.ignoreChanges),
+                id=response.id,
+                outputs=_plain(outputs),
+            )
+        )
+        return response
+
+    def RegisterResourceOutputs(self, request):  # noqa: N802 - protocol name
+        if request.urn == self._stack_urn:
+            self.stack_outputs = _plain(rpc.deserialize_properties(request.outputs, keep_unknowns=True))
+        return super().RegisterResourceOutputs(request)
+
+
+class _CollectingHandler(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.records: list[LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(LogRecord(record.levelname.lower(), record.getMessage()))
+
+
+def _plain(value: Any) -> Any:
+    """Unwrap SDK wrapper values into JSON-friendly Python data (unknowns -> None)."""
+    if isinstance(value, dict):
+        if rpc._special_sig_key in value:  # secrets and other special values
+            if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
+                return _plain(value.get("value"))
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, pulumi.Output) or value is rpc.UNKNOWN or type(value).__name__ == "Unknown":
+        return None
+    if isinstance(value, pulumi.Resource):
+        return getattr(value, "urn", None) and str(value)
+    return value
+
+
+def config_to_strings(config: dict[str, Any]) -> dict[str, str]:
+    """Pulumi hands config to programs as strings; objects and lists as JSON."""
+    return {
+        key: value if isinstance(value, str) else json.dumps(value)
+        for key, value in config.items()
+    }
+
+
+def run_program(
+    program: Callable[[], Any] | Path | str,
+    *,
+    config: dict[str, Any] | None = None,
+    project: str = "groundwork",
+    stack: str = "test",
+    preview: bool = True,
+    mocks: pulumi.runtime.Mocks | None = None,
+) -> ProgramRun:
+    """Run ``program`` (a callable, or a path to a ``__main__.py``) under mocks; return what it declared.
+
+    Exceptions the program raises propagate, so tests can assert on refusals.
+    """
+    config = config_to_strings(config or {})
+    region = json.loads(json.dumps(config.get("aws:region", "us-east-1")))
+    monitor = RecordingMonitor(mocks or GroundworkMocks(region=region))
+    handler = _CollectingHandler()
+    logger = logging.getLogger(f"groundwork.plan.{id(handler)}")
+    logger.propagate = False
+    logger.setLevel(logging.DEBUG)
+    logger.addHandler(handler)
+
+    settings.ROOT.set(None)
+    pulumi.runtime.set_all_config(config)
+    pulumi_mocks.set_mocks(monitor.mocks, project=project, stack=stack, preview=preview,
+                           logger=logger, monitor=monitor)
+    root = settings.get_root_resource()
+
+    if isinstance(program, (str, Path)):
+        path = Path(program)
+
+        def body() -> None:
+            sys.path.insert(0, str(path.parent))
+            try:
+                runpy.run_path(str(path), run_name="__main__")
+            finally:
+                sys.path.remove(str(path.parent))
+    else:
+        body = program
+
+    outputs: dict[str, Any] = {}
+
+    def run_and_collect() -> None:
+        # Stack outputs (pulumi.export) land on the root stack resource.
+        body()
+        if root is not None:
+            outputs.update(getattr(root, "outputs", {}) or {})
+
+    try:
+        _sync_await(pulumi.runtime.stack.run_pulumi_func(run_and_collect))
+        resolved = _sync_await(_resolve_outputs(outputs))
+    finally:
+        logger.removeHandler(handler)
+    return ProgramRun(
+        resources=list(monitor.recorded),
+        logs=handler.records,
+        stack_outputs=resolved,
+        project=project,
+        stack=stack,
+    )
+
+
+async def _resolve_outputs(outputs: dict[str, Any]) -> dict[str, Any]:
+    resolved: dict[str, Any] = {}
+    for key, value in outputs.items():
+        output = pulumi.Output.from_input(value)
+        known = await output.is_known()
+        resolved[key] = _plain(await output.future()) if known else None
+    return resolved
+
+
+def resource_types(resources: Iterable[RecordedResource]) -> dict[str, int]:
+    """Count of resources per type, sorted by type."""
+    counts: dict[str, int] = {}
+    for resource in resources:
+        counts[resource.type] = counts.get(resource.type, 0) + 1
+    return dict(sorted(counts.items()))
