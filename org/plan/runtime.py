@@ -90,8 +90,10 @@ class ProgramRun:
 class RecordingMonitor(pulumi_mocks.MockMonitor):
     """A mock monitor that keeps every registration request, options included."""
 
-    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+    def __init__(self, mocks: pulumi.runtime.Mocks,
+                 on_register: Callable[[], None] | None = None) -> None:
         super().__init__(mocks)
+        self.on_register = on_register
         self.recorded: list[RecordedResource] = []
         self.stack_outputs: dict[str, Any] = {}
         self._stack_urn = ""
@@ -121,6 +123,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 outputs=_plain(outputs),
             )
         )
+        if self.on_register is not None:
+            self.on_register()
         return response
 
     def RegisterResourceOutputs(self, request):  # noqa: N802 - protocol name
@@ -170,6 +174,7 @@ def run_program(
     stack: str = "test",
     preview: bool = True,
     mocks: pulumi.runtime.Mocks | None = None,
+    on_register: Callable[[], None] | None = None,
 ) -> ProgramRun:
     """Run ``program`` (a callable, or a path to a ``__main__.py``) under mocks; return what it declared.
 
@@ -177,7 +182,7 @@ def run_program(
     """
     config = config_to_strings(config or {})
     region = json.loads(json.dumps(config.get("aws:region", "us-east-1")))
-    monitor = RecordingMonitor(mocks or GroundworkMocks(region=region))
+    monitor = RecordingMonitor(mocks or GroundworkMocks(region=region), on_register)
     handler = _CollectingHandler()
     logger = logging.getLogger(f"groundwork.plan.{id(handler)}")
     logger.propagate = False
