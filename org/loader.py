@@ -26,6 +26,7 @@ from org.model import (
     ScpDocument,
     ScpSpec,
     is_email,
+    is_ou_path,
     ou_paths_of,
 )
 from org.scp import check_policy
@@ -161,6 +162,9 @@ def _load_scps(root: Path, spec: OrganizationSpec, ou_paths: list[str],
     known = set(ou_paths)
     per_target: dict[str, list[str]] = defaultdict(list)
     documents = []
+    if spec.scps and "SERVICE_CONTROL_POLICY" not in spec.enabled_policy_types:
+        problems.append(f"{where}: enabledPolicyTypes: must include SERVICE_CONTROL_POLICY because "
+                        f"scps are declared (got {list(spec.enabled_policy_types)})")
     for index, scp in enumerate(spec.scps):
         for target in scp.targets:
             if target not in known:
@@ -194,8 +198,8 @@ def _load_accounts(root: Path, spec: OrganizationSpec | None, ou_paths: list[str
     if not folder.is_dir():
         return []
     accounts: list[AccountRequest] = []
-    names: dict[str, Path] = {}
-    emails: dict[str, Path] = {}
+    names: dict[str, list[Path]] = defaultdict(list)
+    emails: dict[str, list[Path]] = defaultdict(list)
     for path in sorted(folder.iterdir()):
         if path.name.startswith("."):
             continue
@@ -211,20 +215,19 @@ def _load_accounts(root: Path, spec: OrganizationSpec | None, ou_paths: list[str
             request = AccountFile.model_validate(data)
         except ValidationError as error:
             problems.extend(validation_problems(error, where, AccountFile))
+            ou = data.get("ou")
+            if spec is not None and isinstance(ou, str) and is_ou_path(ou) and ou not in ou_paths:
+                problems.append(_unknown_ou(where, ou, ou_paths))
             continue
         if path.stem != request.name:
             problems.append(f"{where}: name: {request.name!r} must match the file name "
                             f"(rename the file to {request.name}.yaml)")
-        folded = request.name.casefold()
-        if folded in names:
-            problems.append(f"{where}: name: {request.name!r} is already used by {show_path(names[folded])}")
-            continue
-        names[folded] = path
-        if spec is None:
+        first_of_name = not names[request.name.casefold()]
+        names[request.name.casefold()].append(path)
+        if spec is None or not first_of_name:
             continue  # OU and email rules need a valid organization.yaml
         if request.ou not in ou_paths:
-            problems.append(f"{where}: ou: {request.ou!r} is not an OU of the organization; "
-                            f"known OUs: {', '.join(ou_paths)}")
+            problems.append(_unknown_ou(where, request.ou, ou_paths))
         if request.owner.rsplit("@", 1)[1].lower() == spec.mail_domain:
             problems.append(f"{where}: owner: {request.owner!r} is on the mail domain {spec.mail_domain}, "
                             "whose mail is forwarded to owners; give a real mailbox outside it")
@@ -232,15 +235,27 @@ def _load_accounts(root: Path, spec: OrganizationSpec | None, ou_paths: list[str
         if len(email) > MAX_EMAIL_LENGTH or not is_email(email):
             problems.append(f"{where}: name: derived email {email!r} must be a valid address of at most "
                             f"{MAX_EMAIL_LENGTH} characters; choose a shorter name")
-        if email in emails:
-            problems.append(f"{where}: email: derived email {email!r} is already used by "
-                            f"{show_path(emails[email])}")
-        emails[email] = path
+        emails[email].append(path)
         accounts.append(AccountRequest(
             name=request.name, ou=request.ou, owner=request.owner, email=email,
             purpose=request.purpose, tags=dict(request.tags), bootstrap=request.bootstrap, source=path,
         ))
+    _report_shared(names, "name", "account name", problems)
+    _report_shared(emails, "email", "email", problems)
     return accounts
+
+
+def _report_shared(owners: dict[str, list[Path]], field: str, what: str, problems: list[str]) -> None:
+    """Every file of a clash is named, so the pull request that caused it is pointed at too."""
+    for value, paths in owners.items():
+        for path in paths if len(paths) > 1 else []:
+            others = ", ".join(show_path(other) for other in paths if other != path)
+            problems.append(f"{show_path(path)}: {field}: {what} {value!r} is also used by {others} "
+                            "(compared case-insensitively; must be unique in the organization)")
+
+
+def _unknown_ou(where: str, ou: str, ou_paths: list[str]) -> str:
+    return f"{where}: ou: {ou!r} is not an OU of the organization; known OUs: {', '.join(ou_paths)}"
 
 
 def load_org(root: Path = Path("org")) -> OrgData:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, field_validator
 
 # Rules users see in error messages and in docs/organization.md.
 ACCOUNT_NAME = re.compile(r"^[a-z][a-z0-9-]{2,49}$")
@@ -162,12 +162,6 @@ class OrganizationSpec(_Strict):
     def _unique_scps(cls, value: list[ScpSpec]) -> list[ScpSpec]:
         _refuse_duplicates([scp.name for scp in value], "SCP")
         return value
-
-    @model_validator(mode="after")
-    def _scps_need_policy_type(self) -> OrganizationSpec:
-        if self.scps and "SERVICE_CONTROL_POLICY" not in self.enabled_policy_types:
-            raise ValueError("scps are declared, so enabledPolicyTypes must include SERVICE_CONTROL_POLICY")
-        return self
 
     def email_for(self, name: str) -> str:
         """The account's root email derived from the pattern (lower-case)."""
