@@ -177,6 +177,8 @@ class AccountFile(_Strict):
     purpose: StrictStr = Field(min_length=3, max_length=256)
     tags: dict[StrictStr, StrictStr] = Field(default_factory=dict)
     bootstrap: StrictBool = True
+    # Step one of removing an account from a PRODUCTION org: lifts protect; a later change deletes the file.
+    removable: StrictBool = False
     # Only for an account that existed before vending and is imported with its real address;
     # new requests leave it out and get the address derived from the name.
     email: StrictStr | None = None
@@ -248,6 +250,7 @@ class AccountRequest:
     tags: dict[str, str]
     bootstrap: bool
     source: Path
+    removable: bool = False
 
 
 @dataclass(frozen=True)

@@ -88,7 +88,7 @@ def check_on_copy(root: Path, file_name: str, content: str) -> list[str]:
             load_org(copy)
         except OrgValidationError as error:
             shown_copy, shown_root = show_path(copy), show_path(root)
-            return [problem.replace(shown_copy, shown_root, 1) for problem in error.problems]
+            return [problem.replace(shown_copy, shown_root) for problem in error.problems]
     return []
 
 
