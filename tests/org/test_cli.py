@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,7 @@ import yaml
 from org.__main__ import main
 from org.commands.diagram import mermaid, node_id
 from org.loader import load_org
+from tests.conftest import ROOT
 from tests.org.conftest import EXAMPLE_ORG
 
 
@@ -165,3 +168,16 @@ def test_diagram_is_the_ou_tree_with_accounts(capsys):
 def test_diagram_in_the_docs_is_current():
     docs = (EXAMPLE_ORG.parent / "docs" / "organization.md").read_text()
     assert mermaid(load_org(EXAMPLE_ORG)) in docs
+
+
+def test_plan_of_the_example_org_stack():
+    result = subprocess.run([sys.executable, "-m", "org", "plan", "--stack", "org", "--json"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["counts"]["aws:organizations/account:Account"] == 5
+    assert document["counts"]["aws:organizations/organizationalUnit:OrganizationalUnit"] == 6
+    parameters = sorted(r["inputs"]["name"] for r in document["resources"]
+                        if r["type"] == "aws:ssm/parameter:Parameter")
+    assert parameters == sorted(f"/prod/platform/{a.name}/account/id" for a in load_org(EXAMPLE_ORG).accounts)
+    assert set(document["outputs"]["accountIds"]) == {a.name for a in load_org(EXAMPLE_ORG).accounts}
