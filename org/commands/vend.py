@@ -111,10 +111,13 @@ def run(args: argparse.Namespace) -> int:
         return report(problems, "account request")
     target.parent.mkdir(exist_ok=True)
     target.write_text(content, encoding="utf-8")
-    account = load_org(root).account(args.name)
+    data = load_org(root)
+    account = data.account(args.name)
     print(f"wrote {show_path(target)}; open a pull request with this new file:\n")
     print("\n".join(f"+ {line}" for line in content.rstrip("\n").split("\n")))
     print(f"\nOn merge, `pulumi up` on the org stack creates account {account.name!r} in OU {account.ou!r} "
           f"with root email {account.email}, and publishes its id as "
           f"/<stage>/<context>/{account.name}/account/id.")
+    print(f"SCPs that will apply: {', '.join(data.scps_for(account.ou)) or 'none of ours'} "
+          "(plus AWS FullAWSAccess)")
     return EXIT_OK

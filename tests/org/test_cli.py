@@ -50,6 +50,7 @@ def test_vend_writes_a_request_that_validate_accepts(capsys, org_copy: Path):
     for line in written.read_text().splitlines():
         assert f"+ {line}" in out
     assert "payments-dev@aws.acme-corp.example" in out
+    assert "SCPs that will apply: deny-leaving-organization, deny-root-user, allowed-regions" in out
     code, out, _ = cli(capsys, "validate", "--root", str(org_copy))
     assert code == 0 and "6 accounts" in out
     account = load_org(org_copy).account("payments-dev")

@@ -235,3 +235,21 @@ def test_removable_lifts_protect_from_one_account_only(run, org_copy: Path):
     assert protected.pop("orders-dev") is False
     assert set(protected.values()) == {True}
     assert result.one(ORGANIZATION).protect is True
+
+
+def test_ous_nest_to_any_depth_aws_allows(run, org_copy: Path):
+    path = org_copy / "organization.yaml"
+    deep = ("  - name: Sandbox\n    children:\n      - name: Teams\n        children:\n"
+            "          - name: Data\n            children:\n              - name: Lab\n"
+            "                children:\n                  - name: Exp\n")
+    path.write_text(path.read_text().replace("  - name: Sandbox\n", deep))
+    (org_copy / "accounts" / "exp-one.yaml").write_text(
+        "name: exp-one\nou: Sandbox/Teams/Data/Lab/Exp\nowner: data-lab@acme-corp.example\npurpose: Experiments\n")
+    result = run_org(run, org_copy)
+    ous = ou_by_path(result)
+    chain = ["Sandbox", "Sandbox/Teams", "Sandbox/Teams/Data", "Sandbox/Teams/Data/Lab", "Sandbox/Teams/Data/Lab/Exp"]
+    for parent, child in zip(chain, chain[1:], strict=False):
+        assert ous[child].inputs["parentId"] == ous[parent].id
+    account = result.one(ACCOUNT, "org-account-exp-one")
+    assert account.inputs["parentId"] == ous[chain[-1]].id
+    assert account.inputs["email"] == "exp-one@aws.acme-corp.example"

@@ -96,3 +96,8 @@ def test_statement_may_be_a_single_object_and_needs_one_action_kind():
     problems = check_policy({"Version": "2012-10-17",
                              "Statement": [{"Effect": "Deny", "Action": "ec2:*", "NotAction": "s3:*"}]})
     assert ("Statement[0].Action", "give exactly one of Action or NotAction") in problems
+
+
+def test_scps_for_an_ou_include_those_of_the_ous_above(example: OrgData):
+    assert example.scps_for("Workloads/Prod") == ["deny-leaving-organization", "deny-root-user", "allowed-regions"]
+    assert example.scps_for("Security") == ["deny-leaving-organization"]
