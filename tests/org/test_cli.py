@@ -182,3 +182,10 @@ def test_plan_of_the_example_org_stack():
                         if r["type"] == "aws:ssm/parameter:Parameter")
     assert parameters == sorted(f"/prod/platform/{a.name}/account/id" for a in load_org(EXAMPLE_ORG).accounts)
     assert set(document["outputs"]["accountIds"]) == {a.name for a in load_org(EXAMPLE_ORG).accounts}
+
+
+def test_vend_never_writes_outside_the_accounts_folder(capsys, org_copy: Path):
+    code, _, err = vend(capsys, org_copy, name="../escaped")
+    assert code == 2 and "name: must be 3-50 characters" in err
+    assert not (org_copy / "escaped.yaml").exists()
+    assert sorted(p.name for p in org_copy.iterdir()) == ["accounts", "organization.yaml", "scps"]
