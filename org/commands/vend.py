@@ -14,7 +14,14 @@ from pathlib import Path
 
 import yaml
 
-from org.commands.common import EXIT_INVALID, EXIT_OK, add_root_argument, load_or_report, report
+from org.commands.common import (
+    EXIT_INVALID,
+    EXIT_OK,
+    add_root_argument,
+    load_or_report,
+    quota_warning,
+    report,
+)
 from org.loader import ACCOUNTS_DIR, OrgValidationError, load_org, show_path
 from org.model import OrgData
 
@@ -120,4 +127,7 @@ def run(args: argparse.Namespace) -> int:
           f"/<stage>/<context>/{account.name}/account/id.")
     print(f"SCPs that will apply: {', '.join(data.scps_for(account.ou)) or 'none of ours'} "
           "(plus AWS FullAWSAccess)")
+    warning = quota_warning(data)
+    if warning:
+        print(warning, file=sys.stderr)
     return EXIT_OK

@@ -189,3 +189,13 @@ def test_vend_never_writes_outside_the_accounts_folder(capsys, org_copy: Path):
     assert code == 2 and "name: must be 3-50 characters" in err
     assert not (org_copy / "escaped.yaml").exists()
     assert sorted(p.name for p in org_copy.iterdir()) == ["accounts", "organization.yaml", "scps"]
+
+
+def test_quota_warning_once_the_org_needs_more_than_ten_accounts(capsys, org_copy: Path):
+    for index in range(4):  # 5 + 4 + management = 10: still within the default quota
+        assert vend(capsys, org_copy, name=f"team-{index}")[0] == 0
+    code, _, err = cli(capsys, "validate", "--root", str(org_copy))
+    assert code == 0 and err == ""
+    code, _, err = vend(capsys, org_copy, name="team-4")
+    assert code == 0
+    assert "needs 11 accounts (with the management account); the default quota is 10" in err
