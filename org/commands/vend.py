@@ -26,7 +26,7 @@ from org.loader import ACCOUNTS_DIR, OrgValidationError, load_org, show_path
 from org.model import OrgData
 
 HEADER = ("# Account request (python -m org vend). Merging this file creates the account;\n"
-          "# removing it later removes the account from the organization (docs/organization.md).\n")
+          "# removing the account later takes two reviewed changes (docs/organization.md).\n")
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
