@@ -7,7 +7,7 @@ Service-managed StackSets with automatic deployment give every account that join
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
@@ -48,6 +48,8 @@ class AccountBootstrapArgs:
     organizational_unit_ids: Sequence[pulumi.Input[str]]
     regions: Sequence[str]
     preferences: OperationPreferences
+    # What must exist first, e.g. the organization (trusted access for StackSets, the OUs).
+    depends_on: Sequence[pulumi.Resource] = field(default_factory=list)
 
 
 class AccountBootstrap(pulumi.ComponentResource):
@@ -76,7 +78,8 @@ class AccountBootstrap(pulumi.ComponentResource):
                 operation_preferences=preferences,
                 managed_execution={"active": True},
                 # AWS sets the administration role of service-managed StackSets itself.
-                opts=pulumi.ResourceOptions(parent=self, ignore_changes=["administrationRoleArn"]),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.depends_on),
+                                            ignore_changes=["administrationRoleArn"]),
             )
             self.stack_sets[template.key] = stack_set
             self.instances[template.key] = [

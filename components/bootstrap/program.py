@@ -29,7 +29,7 @@ from components.bootstrap.templates import (
 )
 from components.context import NAMESPACE, format_validation_error
 from components.errors import ConfigError, describe_value
-from components.sso.org_inputs import org_data, resolve_ids
+from components.sso.org_inputs import org_data, require_trusted_access, resolve_ids
 
 KEY = f"{NAMESPACE}:bootstrap"
 GITHUB_OWNER = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
@@ -40,6 +40,7 @@ REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d$")
 BUCKET_PREFIX = re.compile(r"^[a-z0-9][a-z0-9-]{1,28}[a-z0-9]$")
 POLICY_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(aws|\d{12}):policy/[\w+=,.@/-]{1,512}$")
 ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
+STACKSETS_PRINCIPAL = "member.org.stacksets.cloudformation.amazonaws.com"
 OU_ID = re.compile(r"^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$")
 
 
@@ -178,6 +179,7 @@ def build(program: Any, settings: object) -> AccountBootstrap:
         raise ConfigError("Invalid stack config:\n" + format_validation_error(error, KEY, {})) from None
     ctx = program.context
     org = org_data(program, config.org_path)
+    require_trusted_access(org, STACKSETS_PRINCIPAL, KEY)
     problems = target_problems(config.targets, org)
     bucket_prefix = config.state_bucket_prefix or ctx.name("pulumi-state")
     if not BUCKET_PREFIX.match(bucket_prefix):
@@ -220,9 +222,9 @@ def build(program: Any, settings: object) -> AccountBootstrap:
         "bootstrap",
         AccountBootstrapArgs(templates=templates,
                              organizational_unit_ids=[ou_ids[path] for path in config.targets],
-                             regions=config.regions, preferences=config.preferences),
-        # Trusted access for StackSets is switched on by the organization.
-        opts=pulumi.ResourceOptions(depends_on=[organization]) if isinstance(organization, pulumi.Resource) else None,
+                             regions=config.regions, preferences=config.preferences,
+                             # Trusted access for StackSets comes with the organization.
+                             depends_on=[organization] if isinstance(organization, pulumi.Resource) else []),
     )
     program.shared["bootstrap"] = component
     return component

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
@@ -23,6 +23,8 @@ class IdentityCenterArgs:
     identity_store_id: str
     sso: SsoData
     account_ids: Mapping[str, pulumi.Input[str]]
+    # What must exist first, e.g. the organization (trusted access for IAM Identity Center).
+    depends_on: Sequence[pulumi.Resource] = field(default_factory=list)
 
 
 class IdentityCenter(pulumi.ComponentResource):
@@ -37,13 +39,14 @@ class IdentityCenter(pulumi.ComponentResource):
         missing = [a for a in args.sso.accounts if a not in args.account_ids]
         if missing:
             raise ValueError(f"IdentityCenter '{name}': no account id for {', '.join(missing)}")
+        self._after = list(args.depends_on)
         self.groups = {
             group.name: aws.identitystore.Group(
                 f"{name}-group-{_slug(group.name)}",
                 identity_store_id=args.identity_store_id,
                 display_name=group.name,
                 description=group.description or None,
-                opts=pulumi.ResourceOptions(parent=self),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=self._after),
             )
             for group in args.sso.groups
         }
@@ -65,7 +68,8 @@ class IdentityCenter(pulumi.ComponentResource):
                 target_id=args.account_ids[grant.account],
                 target_type=TARGET_TYPE,
                 # Policies first, so the role IAM Identity Center provisions is complete.
-                opts=pulumi.ResourceOptions(parent=self, depends_on=attachments[grant.permission_set]),
+                opts=pulumi.ResourceOptions(parent=self,
+                                            depends_on=[*self._after, *attachments[grant.permission_set]]),
             ))
 
         self.group_ids = {group: resource.group_id for group, resource in self.groups.items()}
@@ -80,7 +84,7 @@ class IdentityCenter(pulumi.ComponentResource):
                         ) -> tuple[aws.ssoadmin.PermissionSet, list[pulumi.Resource]]:
         """One permission set and every policy attached to it."""
         prefix = f"{name}-ps-{_slug(spec.name)}"
-        child = pulumi.ResourceOptions(parent=self)
+        child = pulumi.ResourceOptions(parent=self, depends_on=self._after)
         permission_set = aws.ssoadmin.PermissionSet(
             prefix,
             instance_arn=instance_arn,

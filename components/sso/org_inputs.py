@@ -43,3 +43,14 @@ def resolve_ids(kind: str, needed: Iterable[str], published: Mapping[str, pulumi
             f"{source}{config_key} must map each of them to its id"
         )
     return ids
+
+
+def require_trusted_access(org: Any, principal: str, feature: str) -> None:
+    """Refuse to declare a feature whose service the organization has no trusted access for."""
+    spec = getattr(org, "spec", None)
+    principals = getattr(spec, "service_principals", None)
+    if principals is not None and principal not in principals:
+        raise ConfigError(
+            f"Invalid org data:\n{Path(getattr(org, 'root', 'org')).as_posix()}/organization.yaml: "
+            f"servicePrincipals: {feature} needs trusted access for {principal!r}; add it to the list"
+        )

@@ -17,13 +17,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from components.context import NAMESPACE, format_validation_error
 from components.errors import ConfigError
 from components.sso.identity_center import IdentityCenter, IdentityCenterArgs
-from components.sso.org_inputs import org_data, resolve_ids
+from components.sso.org_inputs import org_data, require_trusted_access, resolve_ids
 from org.sso import SsoValidationError, load_sso
 
 KEY = f"{NAMESPACE}:sso"
 INSTANCE_ARN = re.compile(r"^arn:aws[a-z-]*:sso:::instance/(?:sso)?ins-[a-zA-Z0-9-.]{16}$")
 IDENTITY_STORE_ID = re.compile(r"^d-[0-9a-f]{10}$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 ACCOUNT_ID = re.compile(r"^\d{12}$")
+SSO_PRINCIPAL = "sso.amazonaws.com"
 NOT_ENABLED_WARNING = (
     "IAM Identity Center is not enabled for this organization, so no SSO groups, permission sets "
     "or assignments are declared. Enable it once in the management account (AWS console > IAM "
@@ -83,6 +84,7 @@ def build(program: Any, settings: object) -> IdentityCenter | None:
     except ValidationError as error:
         raise ConfigError("Invalid stack config:\n" + format_validation_error(error, KEY, {})) from None
     org = org_data(program, config.org_path)
+    require_trusted_access(org, SSO_PRINCIPAL, KEY)
     try:
         sso = load_sso(config.sso_file, org)
     except SsoValidationError as error:
@@ -100,9 +102,9 @@ def build(program: Any, settings: object) -> IdentityCenter | None:
     component = IdentityCenter(
         "sso",
         IdentityCenterArgs(instance_arn=instance_arn, identity_store_id=identity_store_id,
-                           sso=sso, account_ids=account_ids),
-        # Trusted access for IAM Identity Center is switched on by the organization.
-        opts=pulumi.ResourceOptions(depends_on=[organization]) if isinstance(organization, pulumi.Resource) else None,
+                           sso=sso, account_ids=account_ids,
+                           # Trusted access for IAM Identity Center comes with the organization.
+                           depends_on=[organization] if isinstance(organization, pulumi.Resource) else []),
     )
     program.shared["identity_center"] = component
     return component
