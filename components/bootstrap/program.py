@@ -187,6 +187,13 @@ def build(program: Any, settings: object) -> AccountBootstrap:
                         "characters; set a shorter prefix")
     if problems:
         raise ConfigError("Invalid stack config:\n" + "\n".join(problems))
+    uncovered = uncovered_accounts(config.targets, org)
+    if uncovered:
+        pulumi.log.warn(
+            f"{KEY}: these account requests ask for bootstrap (the default) but no target OU covers "
+            f"them, so they get no bootstrap stacks: {', '.join(uncovered)}. Add their OU to "
+            f"{KEY}.targets, or set bootstrap: false in their request to say it is intended."
+        )
     organization = program.shared.get("organization")
     ou_ids = resolve_ids("OU", config.targets,
                          getattr(organization, "ou_ids", None) if organization is not None else None,
@@ -255,3 +262,9 @@ def target_problems(targets: list[str], org: Any) -> list[str]:
                 "move the account to an OU that is not a target, or target sibling OUs instead"
             )
     return problems
+
+
+def uncovered_accounts(targets: list[str], org: Any) -> list[str]:
+    """Accounts with ``bootstrap: true`` that no target reaches, as ``name (OU)``."""
+    return [f"{a.name} ({a.ou})" for a in org.accounts
+            if a.bootstrap and not any(a.ou == t or a.ou.startswith(t + "/") for t in targets)]

@@ -163,3 +163,12 @@ def test_a_long_context_needs_an_explicit_bucket_prefix(run):
     with pytest.raises(ConfigError) as raised:
         run(feature_program("bootstrap", bootstrap_program.build), config=config)
     assert "stateBucketPrefix: the default 'customer-orders-platform-dev-pulumi-state' is longer" in str(raised.value)
+
+
+def test_accounts_that_want_bootstrap_but_no_target_reaches_are_named_in_a_warning(run):
+    result = run_bootstrap(run)  # targets Workloads and Infrastructure; Security has two accounts
+    warnings = [w for w in result.warnings() if "ask for bootstrap" in w]
+    assert len(warnings) == 1
+    assert "log-archive (Security), security-audit (Security)." in warnings[0]
+    opted_out = run_bootstrap(run, org=example_org(log_archive=False, security_audit=False))
+    assert [w for w in opted_out.warnings() if "ask for bootstrap" in w] == []
