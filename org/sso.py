@@ -17,13 +17,7 @@ from typing import Any, Protocol
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-try:  # the org loader's error type, so callers catch one exception for all org data
-    from org.loader import OrgValidationError
-except ImportError:  # pragma: no cover - until the org loader is merged
-
-    class OrgValidationError(Exception):  # type: ignore[no-redef]
-        """Invalid org data; ``.problems`` lists each problem as ``file: field: message``."""
-
+from org.loader import OrgValidationError
 
 # Limits of the IAM Identity Center API (CreatePermissionSet, CreateGroup).
 PERMISSION_SET_NAME = re.compile(r"^[\w+=,.@-]{1,32}$")

@@ -13,6 +13,7 @@ from typing import Any
 import pulumi
 
 from components.errors import ConfigError
+from org.loader import OrgValidationError, load_org
 
 
 def org_data(program: Any, org_path: str) -> Any:
@@ -20,10 +21,6 @@ def org_data(program: Any, org_path: str) -> Any:
     shared = program.shared.get("org_data")
     if shared is not None:
         return shared
-    try:
-        from org.loader import OrgValidationError, load_org
-    except ImportError:  # pragma: no cover - only before the org loader is merged
-        raise ConfigError("The org data loader (org.loader) is not available in this checkout") from None
     try:
         return load_org(Path(org_path))
     except OrgValidationError as error:

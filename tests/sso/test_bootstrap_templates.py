@@ -125,3 +125,8 @@ def test_parameter_values_satisfy_the_template_constraints():
     assert re.match(oidc["DeployRoleName"]["AllowedPattern"], "platform-prod-github-deploy")
     assert re.match(oidc["DeployRolePolicyArns"]["AllowedPattern"], "arn:aws:iam::aws:policy/AdministratorAccess")
     assert re.match(oidc["PermissionsBoundaryArn"]["AllowedPattern"], "")
+
+
+@pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.name)
+def test_templates_fit_in_a_stack_set_template_body(path):
+    assert len(path.read_bytes()) < 51_200  # TemplateBody limit; beyond it a TemplateURL in S3 is needed

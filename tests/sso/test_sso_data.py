@@ -150,3 +150,11 @@ def test_missing_and_malformed_files_are_clear(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("groups: [\n")
     assert problems_of(bad)[0].startswith(f"{bad.as_posix()}: not valid YAML")
+
+
+def test_sso_problems_are_org_validation_errors(tmp_path):
+    from org.loader import OrgValidationError
+
+    with pytest.raises(OrgValidationError) as raised:
+        load_sso(tmp_path / "missing.yaml", example_org())
+    assert raised.value.problems == [f"{(tmp_path / 'missing.yaml').as_posix()}: file not found"]
