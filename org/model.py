@@ -177,6 +177,8 @@ class AccountFile(_Strict):
     purpose: StrictStr = Field(min_length=3, max_length=256)
     tags: dict[StrictStr, StrictStr] = Field(default_factory=dict)
     bootstrap: StrictBool = True
+    # Step one of removing an account from a PRODUCTION org: lifts protect; a later change deletes the file.
+    removable: StrictBool = False
     # Only for an account that existed before vending and is imported with its real address;
     # new requests leave it out and get the address derived from the name.
     email: StrictStr | None = None
@@ -248,6 +250,7 @@ class AccountRequest:
     tags: dict[str, str]
     bootstrap: bool
     source: Path
+    removable: bool = False
 
 
 @dataclass(frozen=True)
@@ -282,11 +285,22 @@ class OrgData:
         """The account called ``name``; KeyError if no request file declares it."""
         return self._by_name[name]
 
+    def scps_for(self, ou_path: str) -> list[str]:
+        """Names of our SCPs that apply to accounts in ``ou_path`` (attached to it or an OU above)."""
+        above = set(ancestors(ou_path))
+        return [scp.spec.name for scp in self.scps if above & set(scp.spec.targets)]
+
     def accounts_under(self, ou_path: str) -> list[AccountRequest]:
         """Accounts in ``ou_path`` and every OU nested below it (KeyError for an unknown OU)."""
         if ou_path not in self.ou_paths:
             raise KeyError(ou_path)
         return [a for a in self.accounts if a.ou == ou_path or a.ou.startswith(ou_path + "/")]
+
+
+def ancestors(ou_path: str) -> list[str]:
+    """``Workloads/Prod`` -> ``["Workloads", "Workloads/Prod"]`` (the OU and every OU above it)."""
+    parts = ou_path.split("/")
+    return ["/".join(parts[:i]) for i in range(1, len(parts) + 1)]
 
 
 def ou_paths_of(nodes: list[OuNode], prefix: str = "") -> list[tuple[str, int]]:

@@ -2,7 +2,8 @@
 
 Accounts are created in a bounded sequence (each group waits for the previous one) because
 Organizations throttles concurrent CreateAccount requests and a burst fails part-way. In a
-PRODUCTION stack accounts are protected, so closing one takes a separate, reviewed change.
+PRODUCTION stack accounts are protected: removing one takes two reviewed changes, first
+``removable: true`` in its file (lifts protect), then deleting the file.
 """
 
 from __future__ import annotations
@@ -124,7 +125,8 @@ class Organization(pulumi.ComponentResource):
                     role_name=ACCESS_ROLE,
                     iam_user_access_to_billing="ALLOW",
                     tags={**request.tags, "account-owner": request.owner, "organizational-unit": request.ou},
-                    opts=pulumi.ResourceOptions(parent=self, protect=keep, depends_on=list(previous),
+                    opts=pulumi.ResourceOptions(parent=self, protect=keep and not request.removable,
+                                                depends_on=list(previous),
                                                 ignore_changes=CREATE_ONLY),
                 )
                 accounts[request.name] = account

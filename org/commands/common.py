@@ -11,6 +11,7 @@ from org.model import OrgData
 from org.plan.stackconfig import PROJECT_ROOT
 
 EXIT_OK, EXIT_INVALID = 0, 2
+DEFAULT_ACCOUNT_QUOTA = 10  # accounts per organization, the management account included
 DEFAULT_ROOT = PROJECT_ROOT / "org"
 
 
@@ -35,3 +36,12 @@ def load_or_report(root: Path) -> OrgData | None:
     except OrgValidationError as error:
         report(error.problems)
         return None
+
+
+def quota_warning(data: OrgData) -> str | None:
+    """A warning when the org needs more accounts than the default AWS quota allows."""
+    total = len(data.accounts) + 1  # the management account counts too
+    if total <= DEFAULT_ACCOUNT_QUOTA:
+        return None
+    return (f"warning: the organization needs {total} accounts (with the management account); the "
+            f"default quota is {DEFAULT_ACCOUNT_QUOTA}: raise it in Service Quotas before `pulumi up`")

@@ -20,7 +20,7 @@ def accounts_by_ou(data: OrgData) -> dict[str, list[dict[str, object]]]:
     """Every OU path (tree order) -> the accounts placed directly in it."""
     return {
         path: [{"name": a.name, "email": a.email, "owner": a.owner, "purpose": a.purpose,
-                "bootstrap": a.bootstrap, "tags": a.tags}
+                "bootstrap": a.bootstrap, "removable": a.removable, "tags": a.tags}
                for a in data.accounts if a.ou == path]
         for path in data.ou_paths
     }
@@ -33,7 +33,8 @@ def render(data: OrgData) -> list[str]:
         count = len(data.accounts_under(path))
         lines.append(f"{indent}{path.rsplit('/', 1)[-1]}/  ({count} account{'' if count == 1 else 's'})")
         for account in accounts:
-            flag = "" if account["bootstrap"] else "  [no bootstrap]"
+            flag = ("" if account["bootstrap"] else "  [no bootstrap]") + (
+                "  [removable]" if account["removable"] else "")
             lines.append(f"{indent}  - {account['name']:<20} {account['email']:<44} "
                          f"owner {account['owner']}{flag}")
     lines.append(f"{len(data.accounts)} accounts in {len(data.ou_paths)} OUs")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
-from org.commands.common import EXIT_INVALID, EXIT_OK, add_root_argument, load_or_report
+from org.commands.common import EXIT_INVALID, EXIT_OK, add_root_argument, load_or_report, quota_warning
 from org.loader import show_path
 
 
@@ -20,4 +21,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     print(f"{show_path(args.root)}: valid: {len(data.ou_paths)} OUs, {len(data.accounts)} accounts, "
           f"{len(data.scps)} SCPs")
+    warning = quota_warning(data)
+    if warning:
+        print(warning, file=sys.stderr)
     return EXIT_OK

@@ -14,12 +14,19 @@ from pathlib import Path
 
 import yaml
 
-from org.commands.common import EXIT_INVALID, EXIT_OK, add_root_argument, load_or_report, report
+from org.commands.common import (
+    EXIT_INVALID,
+    EXIT_OK,
+    add_root_argument,
+    load_or_report,
+    quota_warning,
+    report,
+)
 from org.loader import ACCOUNTS_DIR, OrgValidationError, load_org, show_path
 from org.model import OrgData
 
 HEADER = ("# Account request (python -m org vend). Merging this file creates the account;\n"
-          "# removing it later removes the account from the organization (docs/organization.md).\n")
+          "# removing the account later takes two reviewed changes (docs/organization.md).\n")
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -88,7 +95,7 @@ def check_on_copy(root: Path, file_name: str, content: str) -> list[str]:
             load_org(copy)
         except OrgValidationError as error:
             shown_copy, shown_root = show_path(copy), show_path(root)
-            return [problem.replace(shown_copy, shown_root, 1) for problem in error.problems]
+            return [problem.replace(shown_copy, shown_root) for problem in error.problems]
     return []
 
 
@@ -111,10 +118,16 @@ def run(args: argparse.Namespace) -> int:
         return report(problems, "account request")
     target.parent.mkdir(exist_ok=True)
     target.write_text(content, encoding="utf-8")
-    account = load_org(root).account(args.name)
+    data = load_org(root)
+    account = data.account(args.name)
     print(f"wrote {show_path(target)}; open a pull request with this new file:\n")
     print("\n".join(f"+ {line}" for line in content.rstrip("\n").split("\n")))
     print(f"\nOn merge, `pulumi up` on the org stack creates account {account.name!r} in OU {account.ou!r} "
           f"with root email {account.email}, and publishes its id as "
           f"/<stage>/<context>/{account.name}/account/id.")
+    print(f"SCPs that will apply: {', '.join(data.scps_for(account.ou)) or 'none of ours'} "
+          "(plus AWS FullAWSAccess)")
+    warning = quota_warning(data)
+    if warning:
+        print(warning, file=sys.stderr)
     return EXIT_OK
