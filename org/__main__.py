@@ -12,6 +12,7 @@ COMMANDS = [
     "org.commands.vend",
     "org.commands.list",
     "org.commands.diagram",
+    "org.sso_command",
     "org.plan.command",
 ]
 

@@ -91,6 +91,12 @@ class GroundworkMocks(pulumi.runtime.Mocks):
             return {"id": state["arn"]}
         if type_ == "aws:identitystore/group:Group":
             return {"groupId": f"{fake_id(type_, physical, 8)}-{fake_id(type_, physical + 'g', 4)}-4000-8000-{fake_id(type_, physical + 'h', 12)}"}
+        if type_ == "aws:ssoadmin/permissionSet:PermissionSet":
+            instance = str(inputs.get("instanceArn") or "arn:aws:sso:::instance/ssoins-0000000000000000")
+            arn = f"arn:aws:sso:::permissionSet/{instance.rsplit('/', 1)[-1]}/ps-{fake_id(type_, physical, 16)}"
+            return {"arn": arn, "createdDate": "2026-01-01T00:00:00Z"}
+        if type_ == "aws:cloudformation/stackSet:StackSet":
+            return {"stackSetId": f"{physical}:{fake_id(type_, physical, 8)}-0000-4000-8000-{fake_id(type_, physical, 12)}"}
         return {}
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:

@@ -1,0 +1,270 @@
+"""``groundwork:bootstrap``: GitHub OIDC deploy role and Pulumi state backend in every account of the target OUs.
+
+Opting out: an account request with ``bootstrap: false`` must sit in an OU that is not a
+target (nested OUs count). Automatic deployment puts a stack instance in every account that
+joins a targeted OU, whatever account filter the first deployment used, so placement is the
+only opt-out that holds for accounts vended later; a conflict is refused with its fix.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+import pulumi
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from components.bootstrap.account_bootstrap import (
+    AccountBootstrap,
+    AccountBootstrapArgs,
+    OperationPreferences,
+    StackSetTemplate,
+)
+from components.bootstrap.templates import (
+    GITHUB_OIDC,
+    STATE_BACKEND,
+    github_oidc_parameters,
+    github_subjects,
+    state_backend_parameters,
+)
+from components.context import NAMESPACE, format_validation_error
+from components.errors import ConfigError, describe_value
+from components.sso.org_inputs import org_data, require_trusted_access, resolve_ids
+
+KEY = f"{NAMESPACE}:bootstrap"
+GITHUB_OWNER = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
+GITHUB_REPOSITORY = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
+BRANCH_PATTERN = re.compile(r"^[A-Za-z0-9._/*-]{1,255}$")
+ENVIRONMENT_PATTERN = re.compile(r"^[A-Za-z0-9._ *-]{1,255}$")
+REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d$")
+BUCKET_PREFIX = re.compile(r"^[a-z0-9][a-z0-9-]{1,28}[a-z0-9]$")
+POLICY_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(aws|\d{12}):policy/[\w+=,.@/-]{1,512}$")
+ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
+STACKSETS_PRINCIPAL = "member.org.stacksets.cloudformation.amazonaws.com"
+OU_ID = re.compile(r"^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$")
+
+
+class _Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+class GitHubSettings(_Settings):
+    """``groundwork:bootstrap.github`` — who may deploy into bootstrapped accounts from GitHub Actions."""
+
+    owner: str
+    repositories: list[str] = Field(min_length=1)
+    branches: list[str] = Field(default_factory=list)
+    environments: list[str] = Field(default_factory=list)
+    role_name: str | None = Field(default=None, alias="roleName")
+    policy_arns: list[str] = Field(alias="policyArns", min_length=1)
+    permissions_boundary_arn: str | None = Field(default=None, alias="permissionsBoundaryArn")
+    max_session_hours: int = Field(default=1, ge=1, le=12, alias="maxSessionHours")
+    create_oidc_provider: bool = Field(default=True, alias="createOidcProvider")
+
+    @field_validator("owner")
+    @classmethod
+    def _owner(cls, value: str) -> str:
+        if not value.strip() or "*" in value:
+            raise ValueError("must name one GitHub user or organization; a wildcard or empty owner "
+                             "would let any GitHub repository assume the deploy role")
+        if not GITHUB_OWNER.match(value):
+            raise ValueError("must be a GitHub user or organization name (letters, digits, '-')")
+        return value
+
+    @field_validator("repositories")
+    @classmethod
+    def _repositories(cls, value: list[str]) -> list[str]:
+        for repository in value:
+            if not GITHUB_REPOSITORY.match(repository):
+                raise ValueError(f"{repository!r} is not a repository name (no owner, no wildcard)")
+        return value
+
+    @field_validator("branches")
+    @classmethod
+    def _branches(cls, value: list[str]) -> list[str]:
+        for branch in value:
+            if not BRANCH_PATTERN.match(branch):
+                raise ValueError(f"{branch!r} is not a branch name or pattern (e.g. main, release/*)")
+        return value
+
+    @field_validator("environments")
+    @classmethod
+    def _environments(cls, value: list[str]) -> list[str]:
+        for environment in value:
+            if not ENVIRONMENT_PATTERN.match(environment):
+                raise ValueError(f"{environment!r} is not a GitHub environment name")
+        return value
+
+    @field_validator("role_name")
+    @classmethod
+    def _role(cls, value: str | None) -> str | None:
+        if value is not None and not ROLE_NAME.match(value):
+            raise ValueError("must be an IAM role name of 1-64 characters")
+        return value
+
+    @field_validator("policy_arns")
+    @classmethod
+    def _policies(cls, value: list[str]) -> list[str]:
+        for arn in value:
+            if not POLICY_ARN.match(arn):
+                raise ValueError(f"{arn!r} is not an IAM managed policy ARN")
+        return value
+
+    @field_validator("permissions_boundary_arn")
+    @classmethod
+    def _boundary(cls, value: str | None) -> str | None:
+        if value is not None and not POLICY_ARN.match(value):
+            raise ValueError("must be an IAM managed policy ARN")
+        return value
+
+    @model_validator(mode="after")
+    def _some_ref(self) -> GitHubSettings:
+        if not self.branches and not self.environments:
+            raise ValueError("give branches and/or environments: the workflows allowed to deploy")
+        return self
+
+
+class BootstrapSettings(_Settings):
+    """``groundwork:bootstrap`` — which OUs and regions get the bootstrap stacks, and how fast."""
+
+    targets: list[str] = Field(min_length=1)
+    regions: list[str] = Field(min_length=1)
+    github: GitHubSettings
+    state_bucket_prefix: str | None = Field(default=None, alias="stateBucketPrefix")
+    state_version_retention_days: int = Field(default=90, ge=1, le=3650, alias="stateVersionRetentionDays")
+    failure_tolerance_percentage: int = Field(default=0, ge=0, le=100, alias="failureTolerancePercentage")
+    max_concurrent_percentage: int = Field(default=25, ge=1, le=100, alias="maxConcurrentPercentage")
+    region_concurrency_type: Literal["SEQUENTIAL", "PARALLEL"] = Field(default="PARALLEL",
+                                                                       alias="regionConcurrencyType")
+    org_path: str = Field(default="org", alias="orgPath", min_length=1)
+    ou_ids: dict[str, str] = Field(default_factory=dict, alias="ouIds")
+
+    @field_validator("regions")
+    @classmethod
+    def _regions(cls, value: list[str]) -> list[str]:
+        for region in value:
+            if not REGION.match(region):
+                raise ValueError(f"{region!r} is not an AWS region name (e.g. eu-west-1)")
+        if len(set(value)) != len(value):
+            raise ValueError("lists a region twice")
+        return value
+
+    @field_validator("state_bucket_prefix")
+    @classmethod
+    def _prefix(cls, value: str | None) -> str | None:
+        if value is not None and not BUCKET_PREFIX.match(value):
+            raise ValueError("must be 3-30 lower-case letters, digits and '-' (the bucket is "
+                             "<prefix>-<account id>-<region>, at most 63 characters)")
+        return value
+
+    @field_validator("ou_ids")
+    @classmethod
+    def _ou_ids(cls, value: dict[str, str]) -> dict[str, str]:
+        bad = sorted(path for path, ou_id in value.items() if not OU_ID.match(str(ou_id)))
+        if bad:
+            raise ValueError(f"OU ids look like ou-ab12-cdef3456 (check {', '.join(bad)})")
+        return value
+
+    @property
+    def preferences(self) -> OperationPreferences:
+        return OperationPreferences(self.failure_tolerance_percentage, self.max_concurrent_percentage,
+                                    self.region_concurrency_type)
+
+
+def build(program: Any, settings: object) -> AccountBootstrap:
+    """Validate config against the org data, then declare the bootstrap StackSets."""
+    try:
+        config = BootstrapSettings.model_validate(settings if settings is not None else {})
+    except ValidationError as error:
+        raise ConfigError("Invalid stack config:\n" + format_validation_error(error, KEY, {})) from None
+    ctx = program.context
+    org = org_data(program, config.org_path)
+    require_trusted_access(org, STACKSETS_PRINCIPAL, KEY)
+    problems = target_problems(config.targets, org)
+    bucket_prefix = config.state_bucket_prefix or ctx.name("pulumi-state")
+    if not BUCKET_PREFIX.match(bucket_prefix):
+        problems.append(f"{KEY}.stateBucketPrefix: the default {bucket_prefix!r} is longer than 30 "
+                        "characters; set a shorter prefix")
+    if problems:
+        raise ConfigError("Invalid stack config:\n" + "\n".join(problems))
+    uncovered = uncovered_accounts(config.targets, org)
+    if uncovered:
+        pulumi.log.warn(
+            f"{KEY}: these account requests ask for bootstrap (the default) but no target OU covers "
+            f"them, so they get no bootstrap stacks: {', '.join(uncovered)}. Add their OU to "
+            f"{KEY}.targets, or set bootstrap: false in their request to say it is intended."
+        )
+    organization = program.shared.get("organization")
+    ou_ids = resolve_ids("OU", config.targets,
+                         getattr(organization, "ou_ids", None) if organization is not None else None,
+                         config.ou_ids, f"{KEY}.ouIds")
+
+    github = config.github
+    templates = [
+        StackSetTemplate(
+            key="github-oidc",
+            stack_set_name=ctx.name("bootstrap-github-oidc"),
+            description=(f"GitHub Actions OIDC deploy role for {github.owner} "
+                         f"({', '.join(github.repositories)}) in every bootstrapped account")[:1024],
+            template_body=GITHUB_OIDC.read_text(),
+            parameters=github_oidc_parameters(
+                subjects=github_subjects(github.owner, github.repositories, github.branches, github.environments),
+                role_name=github.role_name or ctx.name("github-deploy"),
+                policy_arns=github.policy_arns,
+                permissions_boundary_arn=github.permissions_boundary_arn,
+                max_session_hours=github.max_session_hours,
+                create_oidc_provider=github.create_oidc_provider,
+            ),
+        ),
+        StackSetTemplate(
+            key="pulumi-state",
+            stack_set_name=ctx.name("bootstrap-pulumi-state"),
+            description="Pulumi state bucket and secrets provider KMS key in every bootstrapped account",
+            template_body=STATE_BACKEND.read_text(),
+            parameters=state_backend_parameters(bucket_prefix=bucket_prefix,
+                                                retention_days=config.state_version_retention_days),
+        ),
+    ]
+    component = AccountBootstrap(
+        "bootstrap",
+        AccountBootstrapArgs(templates=templates,
+                             organizational_unit_ids=[ou_ids[path] for path in config.targets],
+                             regions=config.regions, preferences=config.preferences,
+                             # Trusted access for StackSets comes with the organization.
+                             depends_on=[organization] if isinstance(organization, pulumi.Resource) else []),
+    )
+    program.shared["bootstrap"] = component
+    return component
+
+
+def target_problems(targets: list[str], org: Any) -> list[str]:
+    """Unknown, repeated or nested targets, and opted-out accounts that a target would still reach."""
+    problems = []
+    known = list(org.ou_paths)
+    for index, target in enumerate(targets):
+        where = f"{KEY}.targets[{index}] = {describe_value(target)}"
+        if target not in known:
+            problems.append(f"{where}: unknown OU (known: {', '.join(sorted(known)) or 'none'})")
+        elif targets.index(target) != index:
+            problems.append(f"{where}: listed twice")
+        else:
+            parent = next((t for t in targets if t != target and target.startswith(t + "/")), None)
+            if parent:
+                problems.append(f"{where}: already covered by target {parent!r} (nested OUs are included)")
+    for account in org.accounts:
+        if account.bootstrap:
+            continue
+        covering = next((t for t in targets if account.ou == t or account.ou.startswith(t + "/")), None)
+        if covering:
+            problems.append(
+                f"{account.source.as_posix()}: bootstrap: false, but its OU {account.ou!r} is under "
+                f"bootstrap target {covering!r}, and automatic deployment reaches every account there; "
+                "move the account to an OU that is not a target, or target sibling OUs instead"
+            )
+    return problems
+
+
+def uncovered_accounts(targets: list[str], org: Any) -> list[str]:
+    """Accounts with ``bootstrap: true`` that no target reaches, as ``name (OU)``."""
+    return [f"{a.name} ({a.ou})" for a in org.accounts
+            if a.bootstrap and not any(a.ou == t or a.ou.startswith(t + "/") for t in targets)]

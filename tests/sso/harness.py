@@ -1,0 +1,28 @@
+"""Run the sso/bootstrap features under mocks with a stand-in org published as the org feature would."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pulumi
+
+from components.context import NAMESPACE, load_context
+from components.conventions import apply_conventions
+from components.program import Program
+from tests.sso.stand_in import StandInOrg, publish_org
+
+
+def feature_program(key: str, build: Callable, org: StandInOrg | None = None,
+                    with_component: bool = True) -> Callable[[], Program]:
+    """A program body: context + conventions, the stand-in org, then ``build(program, settings)``."""
+
+    def body() -> Program:
+        config = pulumi.Config(NAMESPACE)
+        ctx = load_context(config)
+        apply_conventions(ctx)
+        program = Program(ctx, config, pulumi.get_project(), pulumi.get_stack())
+        publish_org(program, org, with_component)
+        build(program, config.get_object(key))
+        return program
+
+    return body
