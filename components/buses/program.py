@@ -1,0 +1,153 @@
+"""``groundwork:eventBuses``: custom event buses, their rules, targets and API destinations.
+
+Example::
+
+    groundwork:eventBuses:
+      buses:
+        orders:
+          archive: {retentionDays: 30}
+          producers: [shop-prod]            # account names (org data or accountIds)
+          rules:
+            placed-to-buffer:
+              pattern: {source: [com.acme.orders], detail-type: [OrderPlaced]}
+              targets: [{type: sqsBuffer, name: buffer}]
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pulumi
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from components.buses.bus import BusSettings, EventBusArgs, EventBusPlatform
+from components.buses.rules import (
+    check_buffer_consumers,
+    check_name,
+    check_rule_count,
+    check_rule_samples,
+    max_rules_for,
+)
+from components.context import NAMESPACE, format_validation_error
+from components.errors import ConfigError
+
+CONFIG_KEY = f"{NAMESPACE}:eventBuses"
+ACCOUNT_ID = re.compile(r"^\d{12}$")
+SNS_TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}(\.fifo)?$")
+
+
+class EventBusesConfig(BaseModel):
+    """The whole ``groundwork:eventBuses`` object."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    buses: dict[str, BusSettings] = Field(min_length=1)
+    account_ids: dict[str, str] = Field(default_factory=dict, alias="accountIds",
+                                        description="account name -> id, when the org is another stack")
+    max_rules_per_bus: int | None = Field(default=None, ge=1, alias="maxRulesPerBus")
+    alarm_topic_arn: str | None = Field(default=None, alias="alarmTopicArn")
+
+    @field_validator("buses")
+    @classmethod
+    def _bus_names(cls, value: dict[str, BusSettings]) -> dict[str, BusSettings]:
+        for name in value:
+            check_name(name)
+        return value
+
+    @field_validator("account_ids")
+    @classmethod
+    def _ids(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, account_id in value.items():
+            if not ACCOUNT_ID.match(str(account_id)):
+                raise ValueError(f"account {name!r}: {account_id!r} is not a 12-digit account id")
+        return value
+
+    @field_validator("alarm_topic_arn")
+    @classmethod
+    def _alarm(cls, value: str | None) -> str | None:
+        if value is not None and not SNS_TOPIC_ARN.match(value):
+            raise ValueError("must be an SNS topic ARN")
+        return value
+
+
+def parse(settings: Any) -> EventBusesConfig:
+    """Validate the config; one ConfigError listing every problem with its key path."""
+    if not isinstance(settings, dict):
+        raise ConfigError(f"Invalid stack config:\n{CONFIG_KEY} must be an object with 'buses'")
+    try:
+        return EventBusesConfig.model_validate(settings)
+    except ValidationError as error:
+        raise ConfigError("Invalid stack config:\n" + format_validation_error(error, CONFIG_KEY, {})) from None
+
+
+def check(config: EventBusesConfig, region: str | None) -> None:
+    """Refusals that need the whole picture: rule counts, sample events, shared buffer queues."""
+    limit = max_rules_for(region, config.max_rules_per_bus)
+    for bus_name, bus in config.buses.items():
+        where = f"{CONFIG_KEY}.buses.{bus_name}"
+        check_rule_count(where, len(bus.rules), limit, config.max_rules_per_bus is not None)
+        for rule_name, rule in bus.rules.items():
+            check_rule_samples(f"{where}.rules.{rule_name}.samples", rule)
+            check_buffer_consumers(f"{where}.rules.{rule_name}", rule, warn=False)
+
+
+def resolve_producers(program: Any, config: EventBusesConfig) -> dict[str, pulumi.Input[str]]:
+    """Producer account names -> ids: from the org feature in this stack, else ``accountIds``."""
+    organization = program.shared.get("organization")
+    known: dict[str, pulumi.Input[str]] = (
+        dict(organization.account_ids) if organization is not None else dict(config.account_ids)
+    )
+    origin = "the organization in this stack" if organization is not None else f"{CONFIG_KEY}.accountIds"
+    resolved: dict[str, pulumi.Input[str]] = {}
+    for bus_name, bus in config.buses.items():
+        for producer in bus.producers:
+            if producer not in known:
+                raise ConfigError(
+                    f"{CONFIG_KEY}.buses.{bus_name}.producers: unknown account {producer!r}; "
+                    f"known in {origin}: {', '.join(sorted(known)) or 'none'}"
+                )
+            resolved[producer] = known[producer]
+    return resolved
+
+
+def resolve_secrets(program: Any, bus_name: str, bus: BusSettings) -> dict[str, pulumi.Output[str]]:
+    """Each API destination's credential from its secret config key (missing key = ConfigError)."""
+    secrets: dict[str, pulumi.Output[str]] = {}
+    for dest_name, dest in bus.api_destinations.items():
+        key = dest.connection.secret_config_key
+        value = program.config.get_secret(key)
+        if value is None:
+            raise ConfigError(
+                f"{CONFIG_KEY}.buses.{bus_name}.apiDestinations.{dest_name}.connection: the secret "
+                f"config key {NAMESPACE}:{key} is not set; set it with "
+                f"`pulumi config set --secret {key} <value>`"
+            )
+        secrets[dest_name] = value
+    return secrets
+
+
+def build(program: Any, settings: Any) -> dict[str, EventBusPlatform]:
+    """Validate everything, then declare one EventBusPlatform per bus."""
+    config = parse(settings)
+    check(config, pulumi.Config("aws").get("region"))
+    producers = resolve_producers(program, config)
+    secrets = {name: resolve_secrets(program, name, bus) for name, bus in config.buses.items()}
+    alarm_actions = [config.alarm_topic_arn] if config.alarm_topic_arn else []
+    buses = {
+        name: EventBusPlatform(
+            f"bus-{name}",
+            EventBusArgs(
+                context=program.context,
+                bus=name,
+                settings=bus,
+                producer_account_ids={p: producers[p] for p in bus.producers},
+                api_secrets=secrets[name],
+                alarm_actions=alarm_actions,
+            ),
+        )
+        for name, bus in config.buses.items()
+    }
+    program.shared["eventBuses"] = buses
+    pulumi.export("eventBusArns", {name: b.bus_arn for name, b in buses.items()})
+    return buses
