@@ -20,7 +20,10 @@ from components.errors import ConfigError
 from components.events.pattern_matching import first_mismatch, flatten_event, match_flat
 from components.events.pattern_syntax import Conjunction, PatternError, compile_pattern
 
-__all__ = ["PatternError", "check_samples", "explain_mismatch", "matches", "pattern_json", "validate_pattern"]
+__all__ = [
+    "PatternError", "check_pipe_support", "check_samples", "explain_mismatch", "matches", "pattern_json",
+    "validate_pattern",
+]
 
 
 def _reject_constant(name: str) -> Any:
@@ -125,3 +128,39 @@ def check_samples(
                 problems.append(f"sample event #{number} should not match but does")
     if problems:
         raise ConfigError("\n".join(f"{where}: {problem}" for problem in problems))
+
+
+# Operators EventBridge event buses accept but Pipes filters do not (AWS "Comparison operators" table).
+PIPES_UNSUPPORTED = {
+    "wildcard": "wildcard",
+    "anything-but.prefix": "anything-but with prefix",
+    "anything-but.suffix": "anything-but with suffix",
+    "anything-but.equals-ignore-case": "anything-but with equals-ignore-case",
+    "anything-but.wildcard": "anything-but with wildcard",
+}
+
+
+def check_pipe_support(pattern: dict | str) -> dict:
+    """Validate a pattern for an EventBridge Pipes filter: also refuses the bus-only operators."""
+    parsed = validate_pattern(pattern)
+    _refuse_bus_only(parsed, "")
+    return parsed
+
+
+def _refuse_bus_only(node: Any, where: str) -> None:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            _refuse_bus_only(value, f"{where}.{key}" if where else key)
+    elif isinstance(node, list):
+        for index, item in enumerate(node):
+            location = f"{where}[{index}]"
+            if isinstance(item, dict) and len(item) == 1 and not where.endswith("$or"):
+                ((operator, argument),) = item.items()
+                name = operator
+                if operator == "anything-but" and isinstance(argument, dict):
+                    name = f"anything-but.{next(iter(argument))}"
+                if name in PIPES_UNSUPPORTED:
+                    raise PatternError(f"{location}.{operator}", f"{PIPES_UNSUPPORTED[name]} works on event "
+                                       f"bus rules but not in EventBridge Pipes filters")
+            else:
+                _refuse_bus_only(item, location)
