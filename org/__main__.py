@@ -9,6 +9,7 @@ import sys
 # Sub-command modules, each with add_parser(subparsers); handlers return the exit code.
 COMMANDS = [
     "org.plan.command",
+    "org.commands.pattern",
 ]
 
 

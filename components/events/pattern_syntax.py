@@ -1,0 +1,367 @@
+"""EventBridge event-pattern syntax: validate a pattern and compile it to matcher objects.
+
+The rules follow what AWS accepts and rejects (InvalidEventPatternException), proven on the
+AWS-recorded cases in ``shared/testdata/eventbridge-patterns``. Every rejection names the
+offending place in the pattern, e.g. ``detail.price[0].numeric[1]``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from components.events.pattern_matchers import (
+    AnythingBut,
+    AnythingButPattern,
+    Cidr,
+    EqualsIgnoreCase,
+    Exact,
+    Exists,
+    Matcher,
+    Numeric,
+    Prefix,
+    Suffix,
+    Wildcard,
+)
+
+OPERATORS = ("prefix", "suffix", "equals-ignore-case", "anything-but", "numeric", "exists", "cidr", "wildcard")
+OR_KEY = "$or"
+# AWS documents numeric matching for -5.0e9..+5.0e9 with at most six digits after the decimal point.
+NUMERIC_LIMIT = 5.0e9
+NUMERIC_DECIMALS = 6
+LOWER_OPERATORS = (">", ">=")
+UPPER_OPERATORS = ("<", "<=")
+# AWS refuses wildcard values it deems too complex ("Rule is too complex - try using fewer wildcard
+# characters"); the recorded case has six '*'. Its real measure is a state-machine complexity, so this
+# count is an approximation: anything above it is certainly refused.
+MAX_WILDCARDS = 5
+
+
+class PatternError(ValueError):
+    """An event pattern AWS would reject; ``path`` names the offending place, ``reason`` says why."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Field:
+    """One flattened field of a pattern (``detail.state``) and the values it accepts (any of)."""
+
+    path: str
+    matchers: tuple[Matcher, ...]
+    absent_ok: bool  # an ``{"exists": false}`` is among the alternatives
+
+    def accepts(self, value: Any) -> bool:
+        return any(matcher.accepts(value) for matcher in self.matchers)
+
+
+@dataclass(frozen=True)
+class OrGroup:
+    """A ``$or`` list: at least one of its alternatives must match."""
+
+    where: str
+    alternatives: tuple[Conjunction, ...]
+
+
+@dataclass(frozen=True)
+class Conjunction:
+    """Everything one pattern object requires: all its fields and one alternative of each ``$or``."""
+
+    fields: tuple[Field, ...]
+    groups: tuple[OrGroup, ...]
+
+
+def describe(value: Any) -> str:
+    """A value as it appears in the pattern's JSON, shortened for messages."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _at(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def compile_pattern(pattern: Any) -> Conjunction:
+    """Validate a parsed pattern (a dict) and compile it; raises PatternError."""
+    if not isinstance(pattern, dict):
+        raise PatternError("$", f"an event pattern must be a JSON object, got {describe(pattern)}")
+    if not pattern:
+        raise PatternError("$", "an event pattern must name at least one field")
+    return _compile_object(pattern, "", "")
+
+
+def _compile_object(node: dict, field_path: str, where: str) -> Conjunction:
+    fields: list[Field] = []
+    groups: list[OrGroup] = []
+    for key, value in node.items():
+        if key == OR_KEY:
+            groups.append(_compile_or(value, field_path, _at(where, key)))
+            continue
+        path, location = _at(field_path, key), _at(where, key)
+        if isinstance(value, dict):
+            if not value:
+                raise PatternError(location, "an object in a pattern must name at least one field")
+            nested = _compile_object(value, path, location)
+            fields.extend(nested.fields)
+            groups.extend(nested.groups)
+        elif isinstance(value, list):
+            fields.append(_compile_leaf(value, path, location))
+        else:
+            raise PatternError(
+                location, f"must be a list of values to match (e.g. [{describe(value)}]) or an object, "
+                f"got {describe(value)}")
+    return Conjunction(tuple(fields), tuple(groups))
+
+
+def _compile_or(value: Any, field_path: str, where: str) -> OrGroup:
+    if not isinstance(value, list) or len(value) < 2:
+        raise PatternError(where, f"$or needs a list of at least two pattern objects, got {describe(value)}")
+    alternatives = []
+    for index, alternative in enumerate(value):
+        location = f"{where}[{index}]"
+        if not isinstance(alternative, dict) or not alternative:
+            raise PatternError(location, f"each $or alternative must be a non-empty object, got "
+                                         f"{describe(alternative)}")
+        alternatives.append(_compile_object(alternative, field_path, location))
+    return OrGroup(where, tuple(alternatives))
+
+
+def _compile_leaf(values: list, path: str, where: str) -> Field:
+    if not values:
+        raise PatternError(where, "a list of values to match must not be empty")
+    matchers: list[Matcher] = []
+    absent_ok = False
+    for index, value in enumerate(values):
+        location = f"{where}[{index}]"
+        if isinstance(value, dict):
+            matcher = _compile_operator(value, location)
+            if isinstance(matcher, Exists) and not matcher.present:
+                absent_ok = True
+                continue
+            matchers.append(matcher)
+        elif isinstance(value, list):
+            raise PatternError(location, f"lists cannot be nested in a list of values, got {describe(value)}")
+        else:
+            matchers.append(Exact(value))
+    return Field(path, tuple(matchers), absent_ok)
+
+
+def _compile_operator(expression: dict, where: str) -> Matcher:
+    if len(expression) != 1:
+        names = ", ".join(expression) or "none"
+        raise PatternError(where, f"a match expression must have exactly one operator, got {names}")
+    ((name, argument),) = expression.items()
+    location = _at(where, name)
+    compiler = _OPERATOR_COMPILERS.get(name)
+    if compiler is None:
+        hint = f" (operators are case-sensitive: use '{name.lower()}')" if name.lower() in OPERATORS else ""
+        raise PatternError(location, f"unknown operator '{name}'{hint}; known: {', '.join(OPERATORS)}")
+    return compiler(argument, location)
+
+
+def _require_string(value: Any, where: str, operator: str, *, allow_empty: bool = True) -> str:
+    if not isinstance(value, str):
+        raise PatternError(where, f"{operator} needs a string, got {describe(value)}")
+    if not allow_empty and not value:
+        raise PatternError(where, f"{operator} needs a non-empty string")
+    return value
+
+
+def _string_or_ignore_case(argument: Any, where: str, operator: str) -> tuple[str, bool]:
+    """``"text"`` or ``{"equals-ignore-case": "text"}`` for prefix/suffix."""
+    if isinstance(argument, dict):
+        if set(argument) != {"equals-ignore-case"}:
+            raise PatternError(where, f"{operator} takes a string or {{\"equals-ignore-case\": string}}, "
+                                      f"got {describe(argument)}")
+        text = _require_string(argument["equals-ignore-case"], _at(where, "equals-ignore-case"), operator)
+        return text, True
+    if isinstance(argument, list):
+        raise PatternError(where, f"{operator} takes one string, not a list; list several "
+                                  f"{{\"{operator}\": ...}} entries instead")
+    return _require_string(argument, where, operator), False
+
+
+def _prefix(argument: Any, where: str) -> Matcher:
+    text, ignore_case = _string_or_ignore_case(argument, where, "prefix")
+    return Prefix(text, ignore_case)
+
+
+def _suffix(argument: Any, where: str) -> Matcher:
+    text, ignore_case = _string_or_ignore_case(argument, where, "suffix")
+    return Suffix(text, ignore_case)
+
+
+def _equals_ignore_case(argument: Any, where: str) -> Matcher:
+    return EqualsIgnoreCase(_require_string(argument, where, "equals-ignore-case"))
+
+
+def _exists(argument: Any, where: str) -> Matcher:
+    if not isinstance(argument, bool):
+        raise PatternError(where, f"exists takes true or false, got {describe(argument)}")
+    return Exists(argument)
+
+
+def _cidr(argument: Any, where: str) -> Matcher:
+    text = _require_string(argument, where, "cidr")
+    address, slash, mask = text.partition("/")
+    if not slash or not mask.isdigit():
+        raise PatternError(where, f"cidr needs an IPv4 or IPv6 block like 10.0.0.0/24, got {describe(text)}")
+    try:
+        network = ipaddress.ip_network(f"{address}/{int(mask)}", strict=False)
+    except ValueError as error:
+        raise PatternError(where, f"cidr {describe(text)} is not a valid IP block: {error}") from None
+    return Cidr(network)
+
+
+def compile_wildcard(text: str, where: str) -> re.Pattern[str]:
+    """Turn a wildcard (``*`` = any run of characters, ``\\*`` = a literal star) into a regex."""
+    parts: list[str] = []
+    literal: list[str] = []
+    stars = 0
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if char == "\\":
+            following = text[index + 1: index + 2]
+            if following not in ("*", "\\"):
+                raise PatternError(where, f"wildcard {describe(text)}: a backslash may only escape '*' or "
+                                          f"'\\' (position {index + 1})")
+            literal.append(following)
+            index += 2
+            continue
+        if char == "*":
+            if text[index + 1: index + 2] == "*":
+                raise PatternError(where, f"wildcard {describe(text)}: consecutive wildcard characters at "
+                                          f"position {index + 1}")
+            stars += 1
+            parts.append(re.escape("".join(literal)))
+            literal = []
+            parts.append(".*")
+        else:
+            literal.append(char)
+        index += 1
+    parts.append(re.escape("".join(literal)))
+    if stars > MAX_WILDCARDS:
+        raise PatternError(where, f"wildcard {describe(text)} is too complex for AWS ({stars} '*'; use at "
+                                  f"most {MAX_WILDCARDS})")
+    return re.compile("".join(parts), re.DOTALL)
+
+
+def _wildcard(argument: Any, where: str) -> Matcher:
+    if isinstance(argument, list):
+        raise PatternError(where, "wildcard takes one string, not a list; list several "
+                                  "{\"wildcard\": ...} entries instead")
+    return Wildcard(compile_wildcard(_require_string(argument, where, "wildcard"), where))
+
+
+def _numeric_bound(value: Any, where: str) -> float:
+    if not _is_number(value) or not math.isfinite(value):
+        raise PatternError(where, f"numeric needs a number here, got {describe(value)}")
+    if abs(value) > NUMERIC_LIMIT:
+        raise PatternError(where, f"numeric values must lie between -5.0e9 and 5.0e9, got {value}")
+    if isinstance(value, float) and Decimal(repr(value)).as_tuple().exponent < -NUMERIC_DECIMALS:
+        raise PatternError(where, f"numeric values may have at most {NUMERIC_DECIMALS} digits after the "
+                                  f"decimal point, got {value!r}")
+    return float(value)
+
+
+def _numeric(argument: Any, where: str) -> Matcher:
+    shape = ("numeric takes [operator, number] or [\">\"|\">=\", low, \"<\"|\"<=\", high] with operators "
+             "<, <=, =, >, >=")
+    if not isinstance(argument, list) or len(argument) not in (2, 4):
+        raise PatternError(where, f"{shape}; got {describe(argument)}")
+    conditions = []
+    for index in range(0, len(argument), 2):
+        operator = argument[index]
+        if operator not in ("<", "<=", "=", ">", ">="):
+            raise PatternError(f"{where}[{index}]", f"unknown numeric operator {describe(operator)}; "
+                                                    f"use <, <=, =, >, >=")
+        conditions.append((operator, _numeric_bound(argument[index + 1], f"{where}[{index + 1}]")))
+    if len(conditions) == 1:
+        ((operator, number),) = conditions
+        if operator == "=":
+            return Numeric(number, True, number, True)
+        if operator in LOWER_OPERATORS:
+            return Numeric(number, operator == ">=", None, False)
+        return Numeric(None, False, number, operator == "<=")
+    (low_op, low), (high_op, high) = conditions
+    if low_op not in LOWER_OPERATORS or high_op not in UPPER_OPERATORS:
+        raise PatternError(where, f"a numeric range needs a lower bound (> or >=) followed by an upper bound "
+                                  f"(< or <=), got {describe(argument)}")
+    if low >= high:
+        raise PatternError(where, f"numeric range is empty: the lower bound {argument[1]} must be below the "
+                                  f"upper bound {argument[3]}")
+    return Numeric(low, low_op == ">=", high, high_op == "<=")
+
+
+def _string_list(argument: Any, where: str, operator: str, *, allow_empty: bool) -> tuple[str, ...]:
+    """One string or a non-empty list of strings (the ``anything-but`` sub-operators)."""
+    items = argument if isinstance(argument, list) else [argument]
+    if isinstance(argument, list) and not argument:
+        raise PatternError(where, f"anything-but {operator} needs at least one value")
+    for index, item in enumerate(items):
+        location = f"{where}[{index}]" if isinstance(argument, list) else where
+        _require_string(item, location, f"anything-but {operator}", allow_empty=allow_empty)
+    return tuple(items)
+
+
+def _anything_but(argument: Any, where: str) -> Matcher:
+    if isinstance(argument, dict):
+        if len(argument) != 1 or next(iter(argument)) not in ANYTHING_BUT_OPERATORS:
+            raise PatternError(where, f"anything-but takes a value, a list of values, or one of "
+                                      f"{{{', '.join(ANYTHING_BUT_OPERATORS)}}}; got {describe(argument)}")
+        ((name, inner),) = argument.items()
+        location = _at(where, name)
+        if isinstance(inner, dict):
+            raise PatternError(location, f"anything-but {name} takes a string or a list of strings, got "
+                                         f"{describe(inner)}")
+        values = _string_list(inner, location, name, allow_empty=name in ("equals-ignore-case", "wildcard"))
+        if name == "wildcard":
+            regexes = tuple(compile_wildcard(text, location) for text in values)
+            return AnythingButPattern(name, values, lambda text, rs=regexes: any(r.fullmatch(text) for r in rs))
+        return AnythingButPattern(name, values, _anything_but_test(name, values))
+    items = argument if isinstance(argument, list) else [argument]
+    if isinstance(argument, list) and not argument:
+        raise PatternError(where, "anything-but needs at least one value")
+    for index, item in enumerate(items):
+        if not (isinstance(item, str) or _is_number(item)):
+            location = f"{where}[{index}]" if isinstance(argument, list) else where
+            raise PatternError(location, f"anything-but accepts only strings and numbers, got {describe(item)}")
+    return AnythingBut(frozenset(i for i in items if isinstance(i, str)),
+                       tuple(i for i in items if not isinstance(i, str)))
+
+
+def _anything_but_test(name: str, values: tuple[str, ...]) -> Callable[[str], bool]:
+    if name == "prefix":
+        return lambda text: text.startswith(values)
+    if name == "suffix":
+        return lambda text: text.endswith(values)
+    lowered = frozenset(value.lower() for value in values)
+    return lambda text: text.lower() in lowered
+
+
+ANYTHING_BUT_OPERATORS = ("prefix", "suffix", "equals-ignore-case", "wildcard")
+
+_OPERATOR_COMPILERS: dict[str, Callable[[Any, str], Matcher]] = {
+    "prefix": _prefix,
+    "suffix": _suffix,
+    "equals-ignore-case": _equals_ignore_case,
+    "anything-but": _anything_but,
+    "numeric": _numeric,
+    "exists": _exists,
+    "cidr": _cidr,
+    "wildcard": _wildcard,
+}
