@@ -25,6 +25,7 @@ from components.buses.bus import BusSettings, EventBusArgs, EventBusPlatform
 from components.buses.rules import (
     check_buffer_consumers,
     check_name,
+    check_pattern_length,
     check_rule_count,
     check_rule_samples,
     max_rules_for,
@@ -46,6 +47,7 @@ class EventBusesConfig(BaseModel):
     account_ids: dict[str, str] = Field(default_factory=dict, alias="accountIds",
                                         description="account name -> id, when the org is another stack")
     max_rules_per_bus: int | None = Field(default=None, ge=1, alias="maxRulesPerBus")
+    max_pattern_length: int | None = Field(default=None, ge=1, alias="maxPatternLength")
     alarm_topic_arn: str | None = Field(default=None, alias="alarmTopicArn")
 
     @field_validator("buses")
@@ -88,6 +90,7 @@ def check(config: EventBusesConfig, region: str | None) -> None:
         where = f"{CONFIG_KEY}.buses.{bus_name}"
         check_rule_count(where, len(bus.rules), limit, config.max_rules_per_bus is not None)
         for rule_name, rule in bus.rules.items():
+            check_pattern_length(f"{where}.rules.{rule_name}.pattern", rule, config.max_pattern_length)
             check_rule_samples(f"{where}.rules.{rule_name}.samples", rule)
             check_buffer_consumers(f"{where}.rules.{rule_name}", rule, warn=False)
 

@@ -129,7 +129,7 @@ class RuleSettings(BaseModel):
     @classmethod
     def _pattern(cls, value: dict[str, Any]) -> dict[str, Any]:
         try:
-            return validate_pattern(value, max_length=MAX_EVENT_PATTERN_LENGTH)
+            return validate_pattern(value)
         except PatternError as error:
             raise ValueError(f"invalid event pattern at {error.path}: {error.reason}") from None
 
@@ -165,6 +165,18 @@ def check_rule_count(where: str, count: int, limit: int, configured: bool) -> No
             f"{where}: {count} rules on one bus, more than {limit} ({origin}). Request a quota "
             "increase in Service Quotas and raise maxRulesPerBus, or move a domain to its own bus"
         )
+
+
+def check_pattern_length(where: str, rule: RuleSettings, limit: int | None) -> None:
+    """Refuse a pattern longer than the 'Event pattern size' quota (2048 characters by default)."""
+    limit = limit or MAX_EVENT_PATTERN_LENGTH
+    try:
+        validate_pattern(rule.pattern, max_length=limit)
+    except PatternError as error:
+        raise ConfigError(
+            f"{where}: {error.reason} (the EventBridge quota 'Event pattern size' is {MAX_EVENT_PATTERN_LENGTH} "
+            "characters by default and adjustable; raise maxPatternLength after a quota increase)"
+        ) from None
 
 
 def check_rule_samples(where: str, rule: RuleSettings) -> None:
