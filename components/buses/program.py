@@ -114,6 +114,15 @@ def resolve_producers(program: Any, config: EventBusesConfig) -> dict[str, pulum
     return resolved
 
 
+def engine_secret_keys() -> set[str]:
+    """Config keys the engine reported as secret (empty when it reported none, e.g. under mocks)."""
+    keys = set(pulumi.runtime.get_config_secret_keys_env())
+    known = getattr(pulumi.runtime.config, "_SECRET_KEYS", None)  # set by the language host
+    if known is not None:
+        keys |= set(known.get())
+    return keys
+
+
 def resolve_secrets(program: Any, bus_name: str, bus: BusSettings) -> dict[str, pulumi.Output[str]]:
     """Each API destination's credential from its secret config key (missing key = ConfigError)."""
     secrets: dict[str, pulumi.Output[str]] = {}
@@ -124,6 +133,13 @@ def resolve_secrets(program: Any, bus_name: str, bus: BusSettings) -> dict[str, 
             raise ConfigError(
                 f"{CONFIG_KEY}.buses.{bus_name}.apiDestinations.{dest_name}.connection: the secret "
                 f"config key {NAMESPACE}:{key} is not set; set it with "
+                f"`pulumi config set --secret {key} <value>`"
+            )
+        reported = engine_secret_keys()
+        if reported and f"{NAMESPACE}:{key}" not in reported:
+            raise ConfigError(
+                f"{CONFIG_KEY}.buses.{bus_name}.apiDestinations.{dest_name}.connection: "
+                f"{NAMESPACE}:{key} is stored in plain text; credentials must be Pulumi secrets: "
                 f"`pulumi config set --secret {key} <value>`"
             )
         secrets[dest_name] = value

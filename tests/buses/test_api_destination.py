@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import json
 
-import pulumi
 import pytest
 
 from components.buses.api_destination import ApiDestination, ApiDestinationArgs, ApiDestinationSettings
@@ -171,7 +170,19 @@ def test_missing_secret_config_key_names_it(run):
     with pytest.raises(ConfigError, match=r"groundwork:partnerClientSecret is not set; set it with "
                                           r"`pulumi config set --secret partnerClientSecret"):
         run(build, config=config)
-    pulumi.runtime.set_all_config({})
+
+
+def test_a_credential_stored_in_plain_config_is_refused(run, monkeypatch):
+    monkeypatch.setenv("PULUMI_CONFIG_SECRET_KEYS", json.dumps(["groundwork:somethingElse"]))
+    with pytest.raises(ConfigError, match=r"groundwork:partnerClientSecret is stored in plain text; "
+                                          r"credentials must be Pulumi secrets"):
+        run(build, config=bus_config())
+
+
+def test_a_credential_stored_as_secret_passes_the_engine_check(run, monkeypatch):
+    monkeypatch.setenv("PULUMI_CONFIG_SECRET_KEYS", json.dumps(["groundwork:partnerClientSecret"]))
+    result = run(build, config=bus_config())
+    assert result.one("aws:cloudwatch/eventConnection:EventConnection")
 
 
 def test_auth_block_must_match_auth_type(run):
