@@ -240,7 +240,7 @@ class EventBusPlatform(pulumi.ComponentResource):
             extra: dict[str, Any] = {}
             depends: list[pulumi.Resource] = [dlq_policy]
             if isinstance(target, SqsBufferTarget):
-                arn, more = self._buffer(tbase, physical, event_rule, target, child)
+                arn, more = self._buffer(tbase, physical, event_rule, target, args.alarm_actions, child)
                 self.buffers[rule_name][target.name] = more["queue"]
                 depends.append(more["policy"])
                 if target.fifo:
@@ -276,7 +276,8 @@ class EventBusPlatform(pulumi.ComponentResource):
             self.dead_letter_queues[rule_name][target.name] = dlq
 
     def _buffer(self, tbase: str, physical: str, event_rule: aws.cloudwatch.EventRule,
-                target: SqsBufferTarget, child: pulumi.ResourceOptions) -> tuple[pulumi.Output[str], dict]:
+                target: SqsBufferTarget, alarm_actions: list[str],
+                child: pulumi.ResourceOptions) -> tuple[pulumi.Output[str], dict]:
         settings = QueueSettings(
             fifo=target.fifo, retention_seconds=target.retention_seconds,
             visibility_timeout_seconds=target.visibility_timeout_seconds,
@@ -286,5 +287,10 @@ class EventBusPlatform(pulumi.ComponentResource):
         buffer_dlq = dead_letter_queue(f"{tbase}-buffer-dlq", f"{physical}-buffer-dlq", settings, child)
         queue = queue_with_redrive(f"{tbase}-buffer", f"{physical}-buffer", settings, buffer_dlq, child)
         policy = allow_send(f"{tbase}-buffer-policy", queue, "events.amazonaws.com", [event_rule.arn], child)
+        depth_alarm(
+            f"{tbase}-buffer-dlq-alarm", f"{physical}-buffer-dlq-depth", buffer_dlq,
+            f"Buffered events of target {target.name} that its consumers failed to process",
+            alarm_actions, child,
+        )
         wire_consumers(f"{tbase}-consumer", queue, list(target.consumers), child)
         return queue.arn, {"queue": queue, "policy": policy}

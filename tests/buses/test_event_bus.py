@@ -121,6 +121,8 @@ def test_every_target_dlq_has_a_depth_alarm(run):
     assert alarm.inputs["threshold"] == 0
     assert alarm.inputs["alarmActions"] == ["arn:aws:sns:eu-west-1:123456789012:ops-alerts"]
     assert "bus-orders-placed-to-buffer-importer-dlq-alarm" in alarms
+    buffer_alarm = alarms["bus-orders-placed-to-buffer-importer-buffer-dlq-alarm"]
+    assert buffer_alarm.inputs["dimensions"] == {"QueueName": "shop-dev-orders-placed-to-buffer-importer-buffer-dlq"}
 
 
 def test_sqs_buffer_target_is_an_encrypted_queue_only_the_rule_can_send_to(run):
