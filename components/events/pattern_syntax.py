@@ -89,7 +89,7 @@ class Conjunction:
 
 def describe(value: Any) -> str:
     """A value as it appears in the pattern's JSON, shortened for messages."""
-    text = json.dumps(value, ensure_ascii=False)
+    text = json.dumps(value, ensure_ascii=False, default=repr)
     return text if len(text) <= 60 else text[:57] + "..."
 
 

@@ -2,7 +2,7 @@
 
     python -m org pattern test --pattern filter.json --event order.json --event refund.json
 
-Prints MATCH or NO MATCH per event. Exit 0 if every event matches, 1 if any does not,
+Prints MATCH or NO MATCH per event; ``--pipes`` also applies the Pipes filter rules. Exit 0 if every event matches, 1 if any does not,
 2 if the pattern is invalid (the message names the path in the pattern) or a file is unusable.
 """
 
@@ -14,9 +14,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from components.events.patterns import PatternError, explain_mismatch, validate_pattern
+from components.events.patterns import PatternError, check_pipe_support, explain_mismatch, validate_pattern
 
 EXIT_ALL_MATCH, EXIT_SOME_DO_NOT, EXIT_INVALID = 0, 1, 2
+PIPES_FILTER_MAX_LENGTH = 4096
 
 
 class InputError(Exception):
@@ -33,7 +34,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     test.add_argument("--event", required=True, action="append", type=Path, metavar="FILE", dest="events",
                       help="an event (JSON or JSON5); repeat for several")
     test.add_argument("--max-length", type=int, default=None, metavar="N",
-                      help="also refuse patterns longer than N characters (Pipes: 4096)")
+                      help="also refuse patterns longer than N characters")
+    test.add_argument("--pipes", action="store_true",
+                      help="check as an EventBridge Pipes filter: 4,096 characters, no bus-only operators")
     test.set_defaults(handler=run_test)
 
 
@@ -60,7 +63,11 @@ def load_document(path: Path) -> Any:
 def run_test(args: argparse.Namespace) -> int:
     try:
         pattern = load_document(args.pattern)
-        validate_pattern(pattern, max_length=args.max_length)
+        max_length = min(filter(None, (args.max_length, PIPES_FILTER_MAX_LENGTH if args.pipes else None)),
+                         default=None)
+        validate_pattern(pattern, max_length=max_length)
+        if args.pipes:
+            check_pipe_support(pattern)
         events = [(path, load_document(path)) for path in args.events]
     except InputError as error:
         print(f"error: {error}", file=sys.stderr)
