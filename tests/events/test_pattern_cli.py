@@ -75,6 +75,11 @@ def test_max_length_and_unreadable_files_exit_2(tmp_path):
     broken = cli("--pattern", pattern, "--event", tmp_path / "broken.json")
     assert broken.returncode == 2
     assert "neither JSON nor JSON5" in broken.stderr
+    listed = write(tmp_path / "list.json", [{"source": "shop.orders"}])
+    not_an_object = cli("--pattern", pattern, "--event", event, "--event", listed)
+    assert not_an_object.returncode == 2
+    assert not_an_object.stdout == ""  # nothing is reported before every input is known to be usable
+    assert "list.json: an event must be a JSON object" in not_an_object.stderr
 
 
 def test_pipes_flag_refuses_bus_only_operators(tmp_path):
