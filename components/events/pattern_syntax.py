@@ -7,7 +7,6 @@ offending place in the pattern, e.g. ``detail.price[0].numeric[1]``.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import math
 import re
@@ -17,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from components.events.pattern_matchers import (
+    IP_LIKE,
     AnythingBut,
     AnythingButPattern,
     Cidr,
@@ -28,6 +28,8 @@ from components.events.pattern_matchers import (
     Prefix,
     Suffix,
     Wildcard,
+    ip_literal,
+    parse_ip,
 )
 
 OPERATORS = ("prefix", "suffix", "equals-ignore-case", "anything-but", "numeric", "exists", "cidr", "wildcard")
@@ -35,6 +37,11 @@ OR_KEY = "$or"
 # AWS documents numeric matching for -5.0e9..+5.0e9 with at most six digits after the decimal point.
 NUMERIC_LIMIT = 5.0e9
 NUMERIC_DECIMALS = 6
+# Names AWS reserves: they cannot be field names inside a $or alternative.
+RESERVED_IN_OR = frozenset({*OPERATORS, "exactly", "html", "=", "<", "<=", ">", ">=", "regex", "not-wildcard",
+                            "not-equals-ignore-case", "date-after", "date-on-or-after", "date-before",
+                            "date-on-or-before", "in-date-range", "ip-address-in-range",
+                            "ip-address-not-in-range"})
 LOWER_OPERATORS = (">", ">=")
 UPPER_OPERATORS = ("<", "<=")
 # AWS refuses wildcard values it deems too complex ("Rule is too complex - try using fewer wildcard
@@ -82,7 +89,7 @@ class Conjunction:
 
 def describe(value: Any) -> str:
     """A value as it appears in the pattern's JSON, shortened for messages."""
-    text = json.dumps(value, ensure_ascii=False)
+    text = json.dumps(value, ensure_ascii=False, default=repr)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
@@ -103,7 +110,7 @@ def compile_pattern(pattern: Any) -> Conjunction:
     return _compile_object(pattern, "", "")
 
 
-def _compile_object(node: dict, field_path: str, where: str) -> Conjunction:
+def _compile_object(node: dict, field_path: str, where: str, in_or: bool = False) -> Conjunction:
     fields: list[Field] = []
     groups: list[OrGroup] = []
     for key, value in node.items():
@@ -111,10 +118,12 @@ def _compile_object(node: dict, field_path: str, where: str) -> Conjunction:
             groups.append(_compile_or(value, field_path, _at(where, key)))
             continue
         path, location = _at(field_path, key), _at(where, key)
+        if in_or and key in RESERVED_IN_OR:
+            raise PatternError(location, f"'{key}' is reserved and cannot be a field name inside $or")
         if isinstance(value, dict):
             if not value:
                 raise PatternError(location, "an object in a pattern must name at least one field")
-            nested = _compile_object(value, path, location)
+            nested = _compile_object(value, path, location, in_or)
             fields.extend(nested.fields)
             groups.extend(nested.groups)
         elif isinstance(value, list):
@@ -135,7 +144,7 @@ def _compile_or(value: Any, field_path: str, where: str) -> OrGroup:
         if not isinstance(alternative, dict) or not alternative:
             raise PatternError(location, f"each $or alternative must be a non-empty object, got "
                                          f"{describe(alternative)}")
-        alternatives.append(_compile_object(alternative, field_path, location))
+        alternatives.append(_compile_object(alternative, field_path, location, in_or=True))
     return OrGroup(where, tuple(alternatives))
 
 
@@ -155,7 +164,7 @@ def _compile_leaf(values: list, path: str, where: str) -> Field:
         elif isinstance(value, list):
             raise PatternError(location, f"lists cannot be nested in a list of values, got {describe(value)}")
         else:
-            matchers.append(Exact(value))
+            matchers.append(Exact(value, ip_literal(value)))
     return Field(path, tuple(matchers), absent_ok)
 
 
@@ -216,14 +225,20 @@ def _exists(argument: Any, where: str) -> Matcher:
 
 def _cidr(argument: Any, where: str) -> Matcher:
     text = _require_string(argument, where, "cidr")
-    address, slash, mask = text.partition("/")
-    if not slash or not mask.isdigit():
+    address_text, slash, mask_text = text.partition("/")
+    if not slash or not mask_text.isdigit():
         raise PatternError(where, f"cidr needs an IPv4 or IPv6 block like 10.0.0.0/24, got {describe(text)}")
-    try:
-        network = ipaddress.ip_network(f"{address}/{int(mask)}", strict=False)
-    except ValueError as error:
-        raise PatternError(where, f"cidr {describe(text)} is not a valid IP block: {error}") from None
-    return Cidr(network)
+    address = parse_ip(address_text) if IP_LIKE.fullmatch(address_text) else None
+    if address is None:
+        raise PatternError(where, f"cidr {describe(text)}: {describe(address_text)} is not an IPv4 or IPv6 "
+                                  f"address")
+    mask = int(mask_text)
+    if mask >= address.max_prefixlen:
+        raise PatternError(where, f"cidr {describe(text)}: IPv{address.version} mask bits must be below "
+                                  f"{address.max_prefixlen} (match one address with an exact value instead)")
+    # AWS spans the block from the address as written up to the last address under the mask.
+    host_bits = (1 << (address.max_prefixlen - mask)) - 1
+    return Cidr(address.version, int(address), int(address) | host_bits)
 
 
 def compile_wildcard(text: str, where: str) -> re.Pattern[str]:
@@ -294,9 +309,15 @@ def _numeric(argument: Any, where: str) -> Matcher:
         ((operator, number),) = conditions
         if operator == "=":
             return Numeric(number, True, number, True)
+        # One-sided ranges are closed by AWS at the numeric limit, which must stay outside the range.
         if operator in LOWER_OPERATORS:
-            return Numeric(number, operator == ">=", None, False)
-        return Numeric(None, False, number, operator == "<=")
+            low, low_inclusive, high, high_inclusive = number, operator == ">=", NUMERIC_LIMIT, True
+        else:
+            low, low_inclusive, high, high_inclusive = -NUMERIC_LIMIT, True, number, operator == "<="
+        if low >= high:
+            raise PatternError(where, f"numeric range is empty: {describe(argument)} leaves nothing within "
+                                      f"-5.0e9..5.0e9")
+        return Numeric(low, low_inclusive, high, high_inclusive)
     (low_op, low), (high_op, high) = conditions
     if low_op not in LOWER_OPERATORS or high_op not in UPPER_OPERATORS:
         raise PatternError(where, f"a numeric range needs a lower bound (> or >=) followed by an upper bound "
@@ -337,11 +358,15 @@ def _anything_but(argument: Any, where: str) -> Matcher:
     if isinstance(argument, list) and not argument:
         raise PatternError(where, "anything-but needs at least one value")
     for index, item in enumerate(items):
+        location = f"{where}[{index}]" if isinstance(argument, list) else where
         if not (isinstance(item, str) or _is_number(item)):
-            location = f"{where}[{index}]" if isinstance(argument, list) else where
             raise PatternError(location, f"anything-but accepts only strings and numbers, got {describe(item)}")
-    return AnythingBut(frozenset(i for i in items if isinstance(i, str)),
-                       tuple(i for i in items if not isinstance(i, str)))
+        if _is_number(item):
+            _numeric_bound(item, location)
+    strings = frozenset(item for item in items if isinstance(item, str))
+    if strings and len(strings) != len(set(items)):
+        raise PatternError(where, f"anything-but values must be all strings or all numbers, got {describe(argument)}")
+    return AnythingBut(strings, tuple(item for item in items if not isinstance(item, str)))
 
 
 def _anything_but_test(name: str, values: tuple[str, ...]) -> Callable[[str], bool]:

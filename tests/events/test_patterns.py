@@ -77,11 +77,25 @@ def rejection(pattern: dict | str, **kwargs) -> PatternError:
     ({"detail": {"type": [{"anything-but": {"numeric": [">", 1]}}]}}, "detail.type[0].anything-but",
      "one of"),
     ({"detail": {"customer": {"ip": [{"cidr": "10.0.0.0/33"}]}}}, "detail.customer.ip[0].cidr",
-     "not a valid IP block"),
+     "IPv4 mask bits must be below 32"),
+    ({"detail": {"customer": {"ip": [{"cidr": "10.0.0.1/32"}]}}}, "detail.customer.ip[0].cidr",
+     "exact value instead"),
+    ({"detail": {"customer": {"ip": [{"cidr": "10.0.0.300/8"}]}}}, "detail.customer.ip[0].cidr",
+     "is not an IPv4 or IPv6 address"),
+    ({"detail": {"customer": {"ip": [{"cidr": "::ffff:10.0.0.0/104"}]}}}, "detail.customer.ip[0].cidr",
+     "is not an IPv4 or IPv6 address"),
     ({"detail": {"customer": {"ip": [{"cidr": "10.0.0.0"}]}}}, "detail.customer.ip[0].cidr",
      "10.0.0.0/24"),
-    ({"detail": {"customer": {"ip": [{"cidr": "2001:db8::/129"}]}}}, "detail.customer.ip[0].cidr",
-     "not a valid IP block"),
+    ({"detail": {"customer": {"ip": [{"cidr": "2001:db8::/128"}]}}}, "detail.customer.ip[0].cidr",
+     "IPv6 mask bits must be below 128"),
+    ({"detail": {"price": [{"numeric": [">", 5e9]}]}}, "detail.price[0].numeric", "leaves nothing"),
+    ({"detail": {"price": [{"numeric": ["<=", -5e9]}]}}, "detail.price[0].numeric", "leaves nothing"),
+    ({"detail": {"type": [{"anything-but": ["a", 1]}]}}, "detail.type[0].anything-but",
+     "all strings or all numbers"),
+    ({"detail": {"type": [{"anything-but": [1, 6e9]}]}}, "detail.type[0].anything-but[1]",
+     "-5.0e9 and 5.0e9"),
+    ({"$or": [{"prefix": ["a"]}, {"b": ["c"]}]}, "$or[0].prefix", "reserved"),
+    ({"$or": [{"a": {"numeric": ["x"]}}, {"b": ["c"]}]}, "$or[0].a.numeric", "reserved"),
     ({"detail": {"path": [{"wildcard": "a/**/b"}]}}, "detail.path[0].wildcard",
      "consecutive wildcard characters at position 3"),
     ({"detail": {"path": [{"wildcard": "a\\b"}]}}, "detail.path[0].wildcard", "backslash"),
@@ -105,6 +119,7 @@ def test_whole_pattern_problems_use_the_root_path():
     assert rejection("[1, 2]").reason.startswith("an event pattern must be a JSON object")
     assert rejection({}).reason == "an event pattern must name at least one field"
     assert rejection('{"a": [NaN]}').path == "$"
+    assert rejection({"a": [float("inf")]}).path == "$"
 
 
 def test_max_length_counts_the_compact_json():
@@ -169,6 +184,27 @@ def test_wildcard_escapes_and_anchoring():
     assert not matches({"f": [{"wildcard": "a.c"}]}, {"f": "abc"})  # '.' is literal, not a regex
     assert not matches({"f": [{"wildcard": "*.png"}]}, {"f": "x.png.bak"})  # anchored at both ends
     assert matches({"f": [{"wildcard": "*"}]}, {"f": ""})
+
+
+def test_cidr_spans_from_the_written_address_like_aws():
+    block = {"ip": [{"cidr": "10.0.0.128/24"}]}  # AWS does not clear the host bits
+    assert matches(block, {"ip": "10.0.0.200"})
+    assert matches(block, {"ip": "10.0.0.255"})
+    assert not matches(block, {"ip": "10.0.0.5"})
+    assert not matches(block, {"ip": "10.0.1.0"})
+    assert matches({"ip": [{"cidr": "2001:db8::/32"}]}, {"ip": "2001:0DB8:ffff::1"})
+
+
+def test_ip_addresses_match_in_any_spelling():
+    assert matches({"ip": ["2001:db8::1"]}, {"ip": "2001:0db8:0:0:0:0:0:1"})
+    assert not matches({"ip": ["2001:db8::1"]}, {"ip": "2001:db8::2"})
+    assert matches({"ip": ["10.0.0.1"]}, {"ip": "10.0.0.1"})
+    assert matches({"ip": ["10.0.0.1"]}, {"ip": "::ffff:a00:1"})  # IPv4-mapped IPv6 is IPv4
+    assert matches({"ip": [{"cidr": "10.0.0.0/8"}]}, {"ip": "::ffff:a09:807"})
+    # AWS only reads plain dotted-quad or hex-and-colon strings as addresses
+    assert not matches({"ip": ["10.0.0.1"]}, {"ip": "::ffff:10.0.0.1"})
+    assert not matches({"ip": [{"cidr": "10.0.0.0/8"}]}, {"ip": "::ffff:10.9.8.7"})
+    assert not matches({"name": ["abc"]}, {"name": "ABC"})
 
 
 def test_booleans_null_and_numbers_keep_their_types():
