@@ -91,7 +91,7 @@ def check(config: EventBusesConfig, region: str | None) -> None:
         check_rule_count(where, len(bus.rules), limit, config.max_rules_per_bus is not None)
         for rule_name, rule in bus.rules.items():
             check_pattern_length(f"{where}.rules.{rule_name}.pattern", rule, config.max_pattern_length)
-            check_rule_samples(f"{where}.rules.{rule_name}.samples", rule)
+            check_rule_samples(f"{where}.rules.{rule_name}", rule)
             check_buffer_consumers(f"{where}.rules.{rule_name}", rule, warn=False)
 
 

@@ -22,7 +22,8 @@ from components.buses.limits import (
     REGIONAL_RULES_PER_BUS,
 )
 from components.errors import ConfigError
-from components.events.patterns import PatternError, check_samples, validate_pattern
+from components.events.patterns import PatternError, validate_pattern
+from components.events.samples import SampleEvents, check_sample_events
 from components.fanout.consumers import LAMBDA_ARN, QueueConsumer, check_queue_consumers
 
 NAME = re.compile(r"^[a-z][a-z0-9-]{0,29}$")
@@ -105,15 +106,6 @@ class LambdaTarget(_Target):
 Target = Annotated[SqsBufferTarget | ApiDestinationTarget | LambdaTarget, Field(discriminator="type")]
 
 
-class Samples(BaseModel):
-    """Example events the pattern must match and must not match (checked at preview time)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
-
-    match: list[dict[str, Any]] = Field(default_factory=list)
-    no_match: list[dict[str, Any]] = Field(default_factory=list, alias="noMatch")
-
-
 class RuleSettings(BaseModel):
     """An event-pattern rule with 1-5 targets."""
 
@@ -122,7 +114,7 @@ class RuleSettings(BaseModel):
     description: str | None = Field(default=None, max_length=512)
     pattern: dict[str, Any]
     enabled: bool = True
-    samples: Samples = Field(default_factory=Samples)
+    samples: SampleEvents | None = None
     targets: list[Target] = Field(min_length=1)
 
     @field_validator("pattern")
@@ -180,10 +172,9 @@ def check_pattern_length(where: str, rule: RuleSettings, limit: int | None) -> N
 
 
 def check_rule_samples(where: str, rule: RuleSettings) -> None:
-    """The rule's pattern must match every ``samples.match`` event and none of ``samples.noMatch``."""
-    if rule.samples.match or rule.samples.no_match:
-        check_samples(rule.pattern, must_match=rule.samples.match,
-                      must_not_match=rule.samples.no_match, where=where)
+    """The rule's pattern must match every ``samples.mustMatch`` event and none of ``mustNotMatch``
+    (inline events or JSON/JSON5 files, the same shape Pipes filters use)."""
+    check_sample_events(rule.pattern, rule.samples, where=where)
 
 
 def check_buffer_consumers(where: str, rule: RuleSettings, *, warn: bool = True) -> None:

@@ -85,15 +85,24 @@ def test_pattern_over_the_size_quota(run):
 def test_samples_that_do_not_behave_stop_the_deploy(run):
     settings = bus_settings()
     settings["buses"]["orders"]["rules"]["placed-to-buffer"]["samples"] = {
-        "match": [{"source": "com.acme.orders", "detail-type": "order.cancelled", "detail": {}}]}
-    assert_refused(run, bus_config(settings), "groundwork:eventBuses.buses.orders.rules.placed-to-buffer.samples")
+        "mustMatch": [{"source": "com.acme.orders", "detail-type": "order.cancelled", "detail": {}}]}
+    assert_refused(run, bus_config(settings), "groundwork:eventBuses.buses.orders.rules.placed-to-buffer: "
+                   "sample event #1 should match but does not (first mismatch: detail-type)")
+
+
+def test_sample_event_files_are_read_like_pipes_samples(run, tmp_path):
+    sample = tmp_path / "cancelled.json"  # absolute here; relative paths start at the project root
+    sample.write_text('{"source": "com.acme.orders", "detail-type": "order.cancelled", "detail": {}}')
+    settings = bus_settings()
+    settings["buses"]["orders"]["rules"]["placed-to-buffer"]["samples"] = {"mustMatch": [str(sample)]}
+    assert_refused(run, bus_config(settings), "rules.placed-to-buffer: sample event #1 should match")
 
 
 def test_samples_that_behave_pass(run):
     settings = bus_settings()
     settings["buses"]["orders"]["rules"]["placed-to-buffer"]["samples"] = {
-        "match": [{"source": "com.acme.orders", "detail-type": "order.placed", "detail": {}}],
-        "noMatch": [{"source": "com.acme.orders", "detail-type": "order.cancelled", "detail": {}}]}
+        "mustMatch": [{"source": "com.acme.orders", "detail-type": "order.placed", "detail": {}}],
+        "mustNotMatch": [{"source": "com.acme.orders", "detail-type": "order.cancelled", "detail": {}}]}
     run(build, config=bus_config(settings))
 
 
