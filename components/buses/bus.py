@@ -5,6 +5,7 @@ pattern rules and targets that each carry a retry policy, a DLQ and a DLQ-depth 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,14 +31,19 @@ from components.buses.rules import (
     LambdaTarget,
     RuleSettings,
     SqsBufferTarget,
+    check_buffer_consumers,
     check_name,
+    check_pattern_length,
+    check_rule_count,
+    check_rule_samples,
+    max_rules_for,
 )
 from components.context import StackContext
 from components.errors import ConfigError
 from components.events.patterns import PatternError, validate_pattern
 from components.fanout.consumers import wire_consumers
 
-ACCOUNT_NAME_SHAPE = r"^[a-z][a-z0-9-]{2,49}$"
+ACCOUNT_NAME_SHAPE = re.compile(r"^[a-z][a-z0-9-]{2,49}$")
 
 
 class ArchiveSettings(BaseModel):
@@ -75,10 +81,8 @@ class BusSettings(BaseModel):
     @field_validator("producers")
     @classmethod
     def _producers(cls, value: list[str]) -> list[str]:
-        import re
-
         for name in value:
-            if not re.match(ACCOUNT_NAME_SHAPE, name):
+            if not ACCOUNT_NAME_SHAPE.match(name):
                 raise ValueError(f"{name!r} is not an account name (lower-case, 3-50 characters)")
         if len(set(value)) != len(value):
             raise ValueError("producer account names must be unique")
@@ -118,6 +122,25 @@ class EventBusArgs:
     producer_account_ids: dict[str, pulumi.Input[str]] = field(default_factory=dict)
     api_secrets: dict[str, pulumi.Input[str]] = field(default_factory=dict)
     alarm_actions: list[str] = field(default_factory=list)
+    max_rules_per_bus: int | None = None  # None: the region's default quota
+    max_pattern_length: int | None = None  # None: the default quota (2048)
+
+
+def check_bus(where: str, args: EventBusArgs, *, warn: bool = True) -> None:
+    """Every refusal for one bus, before anything is declared."""
+    settings = args.settings
+    limit = max_rules_for(pulumi.Config("aws").get("region"), args.max_rules_per_bus)
+    check_rule_count(where, len(settings.rules), limit, args.max_rules_per_bus is not None)
+    for rule_name, rule in settings.rules.items():
+        check_pattern_length(f"{where}.rules.{rule_name}.pattern", rule, args.max_pattern_length)
+        check_rule_samples(f"{where}.rules.{rule_name}", rule)
+        check_buffer_consumers(f"{where}.rules.{rule_name}", rule, warn=warn)
+    missing = [p for p in settings.producers if p not in args.producer_account_ids]
+    if missing:
+        raise ConfigError(f"{where}: no account id for producer(s) {', '.join(missing)}")
+    unresolved = [d for d in settings.api_destinations if d not in args.api_secrets]
+    if unresolved:
+        raise ConfigError(f"{where}: no credential for API destination(s) {', '.join(unresolved)}")
 
 
 def bus_policy_document(bus_arn: str, account_ids: list[str]) -> dict[str, Any]:
@@ -148,11 +171,9 @@ class EventBusPlatform(pulumi.ComponentResource):
     """A custom bus with archive, schema discovery, producer policy, rules, targets and DLQs."""
 
     def __init__(self, name: str, args: EventBusArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        check_bus(f"EventBusPlatform '{name}'", args)
         super().__init__("groundwork:events:EventBusPlatform", name, None, opts)
         ctx, settings = args.context, args.settings
-        missing = [p for p in settings.producers if p not in args.producer_account_ids]
-        if missing:
-            raise ConfigError(f"EventBusPlatform '{name}': no account id for producer(s) {', '.join(missing)}")
         child = pulumi.ResourceOptions(parent=self)
         self.bus = aws.cloudwatch.EventBus(
             f"{name}-bus", name=ctx.name(args.bus),

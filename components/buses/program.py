@@ -21,15 +21,8 @@ from typing import Any
 import pulumi
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from components.buses.bus import BusSettings, EventBusArgs, EventBusPlatform
-from components.buses.rules import (
-    check_buffer_consumers,
-    check_name,
-    check_pattern_length,
-    check_rule_count,
-    check_rule_samples,
-    max_rules_for,
-)
+from components.buses.bus import BusSettings, EventBusArgs, EventBusPlatform, check_bus
+from components.buses.rules import check_name
 from components.context import NAMESPACE, format_validation_error
 from components.errors import ConfigError
 
@@ -81,18 +74,6 @@ def parse(settings: Any) -> EventBusesConfig:
         return EventBusesConfig.model_validate(settings)
     except ValidationError as error:
         raise ConfigError("Invalid stack config:\n" + format_validation_error(error, CONFIG_KEY, {})) from None
-
-
-def check(config: EventBusesConfig, region: str | None) -> None:
-    """Refusals that need the whole picture: rule counts, sample events, shared buffer queues."""
-    limit = max_rules_for(region, config.max_rules_per_bus)
-    for bus_name, bus in config.buses.items():
-        where = f"{CONFIG_KEY}.buses.{bus_name}"
-        check_rule_count(where, len(bus.rules), limit, config.max_rules_per_bus is not None)
-        for rule_name, rule in bus.rules.items():
-            check_pattern_length(f"{where}.rules.{rule_name}.pattern", rule, config.max_pattern_length)
-            check_rule_samples(f"{where}.rules.{rule_name}", rule)
-            check_buffer_consumers(f"{where}.rules.{rule_name}", rule, warn=False)
 
 
 def resolve_producers(program: Any, config: EventBusesConfig) -> dict[str, pulumi.Input[str]]:
@@ -147,26 +128,24 @@ def resolve_secrets(program: Any, bus_name: str, bus: BusSettings) -> dict[str, 
 
 
 def build(program: Any, settings: Any) -> dict[str, EventBusPlatform]:
-    """Validate everything, then declare one EventBusPlatform per bus."""
+    """Validate everything (all buses), then declare one EventBusPlatform per bus."""
     config = parse(settings)
-    check(config, pulumi.Config("aws").get("region"))
     producers = resolve_producers(program, config)
-    secrets = {name: resolve_secrets(program, name, bus) for name, bus in config.buses.items()}
     alarm_actions = [config.alarm_topic_arn] if config.alarm_topic_arn else []
-    buses = {
-        name: EventBusPlatform(
-            f"bus-{name}",
-            EventBusArgs(
-                context=program.context,
-                bus=name,
-                settings=bus,
-                producer_account_ids={p: producers[p] for p in bus.producers},
-                api_secrets=secrets[name],
-                alarm_actions=alarm_actions,
-            ),
+    all_args = {}
+    for name, bus in config.buses.items():
+        all_args[name] = EventBusArgs(
+            context=program.context,
+            bus=name,
+            settings=bus,
+            producer_account_ids={p: producers[p] for p in bus.producers},
+            api_secrets=resolve_secrets(program, name, bus),
+            alarm_actions=alarm_actions,
+            max_rules_per_bus=config.max_rules_per_bus,
+            max_pattern_length=config.max_pattern_length,
         )
-        for name, bus in config.buses.items()
-    }
+        check_bus(f"{CONFIG_KEY}.buses.{name}", all_args[name], warn=False)
+    buses = {name: EventBusPlatform(f"bus-{name}", args) for name, args in all_args.items()}
     program.shared["eventBuses"] = buses
     pulumi.export("eventBusArns", {name: b.bus_arn for name, b in buses.items()})
     return buses

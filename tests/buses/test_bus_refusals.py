@@ -58,11 +58,23 @@ def test_default_rule_guard_is_the_regional_quota(run):
 
 
 def test_three_hundred_rules_pass_the_default_guard_elsewhere():
-    from components.buses.program import check, parse
+    from components.buses.bus import EventBusArgs, check_bus
+    from components.buses.program import parse
+    from components.context import context_from_mapping
 
-    check(parse(bus_settings(rules=rules_of(300), apiDestinations={})), "eu-west-1")
+    ctx = context_from_mapping({"context": "shop", "stage": "dev", "owner": "team-shop@example.com",
+                                "usage": "PRODUCTION"})
+
+    def args(n):
+        bus = parse(bus_settings(rules=rules_of(n), apiDestinations={}, producers=[])).buses["orders"]
+        return EventBusArgs(context=ctx, bus="orders", settings=bus)
+
+    import pulumi
+
+    pulumi.runtime.set_all_config({"aws:region": "eu-west-1"})
+    check_bus("bus", args(300))
     with pytest.raises(ConfigError, match="301 rules on one bus, more than 300"):
-        check(parse(bus_settings(rules=rules_of(301), apiDestinations={})), "eu-west-1")
+        check_bus("bus", args(301))
 
 
 def test_invalid_event_pattern_names_the_rule_and_path(run):
