@@ -87,10 +87,11 @@ class CloudEventsFanout(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: CloudEventsFanoutArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("groundwork:events:CloudEventsFanout", name, None, opts)
         if not args.subscribers:
             raise ConfigError(f"CloudEventsFanout '{name}': at least one subscriber is required")
-        self.filter_policies = subscriber_policies(name, args.subscribers)
+        policies = subscriber_policies(name, args.subscribers)  # refusals before registering
+        super().__init__("groundwork:events:CloudEventsFanout", name, None, opts)
+        self.filter_policies = policies
         ctx = args.context
         child = pulumi.ResourceOptions(parent=self)
         topic_name = ctx.name(args.topic) + (".fifo" if args.fifo else "")

@@ -210,3 +210,35 @@ def test_invalid_consumer_filter_pattern(run):
     subscribers = {"a": {"consumers": [{"name": "x", "functionArn": "arn:aws:lambda:eu-west-1:123456789012:function:x",
                                         "filter": {"body": {"type": "order.placed"}}}]}}
     refused(run, fanout_config(subscribers=subscribers), "consumers.0.filter", "not a valid event pattern")
+
+
+def test_component_used_directly_refuses_before_registering_anything(run):
+    from components.context import context_from_mapping
+    from components.fanout.component import CloudEventsFanout, CloudEventsFanoutArgs, Subscriber
+    from components.fanout.filter_policy import CloudEventsFilter
+
+    ctx = context_from_mapping({"context": "shop", "stage": "dev", "owner": "team-shop@example.com",
+                                "usage": "PRODUCTION"})
+
+    def program():
+        CloudEventsFanout("orders", CloudEventsFanoutArgs(context=ctx, topic="orders", subscribers=[
+            Subscriber("ok", CloudEventsFilter.of(type=["order.placed"])),
+            Subscriber("noisy", CloudEventsFilter.of(type=[f"t{i}" for i in range(151)])),
+        ]))
+
+    from org.plan.runtime import RecordingMonitor
+
+    recorded = []
+    original = RecordingMonitor.RegisterResource
+
+    def spy(self, request):
+        recorded.append(request.type)
+        return original(self, request)
+
+    RecordingMonitor.RegisterResource = spy
+    try:
+        with pytest.raises(ConfigError, match="subscriber 'noisy': filter policy is too complex: 151 = 151"):
+            run(program)
+    finally:
+        RecordingMonitor.RegisterResource = original
+    assert [t for t in recorded if t != "pulumi:pulumi:Stack"] == []
