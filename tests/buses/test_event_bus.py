@@ -187,3 +187,28 @@ def test_every_resource_is_a_child_of_the_component(run):
     for resource in result.resources:
         if resource.type.startswith("aws:"):
             assert resource.parent in (component.urn, api.urn), resource.name
+
+
+def test_component_used_directly_as_documented(run):
+    from components.buses.bus import BusSettings, EventBusArgs, EventBusPlatform
+    from components.context import context_from_mapping
+
+    ctx = context_from_mapping({"context": "shop", "stage": "dev", "owner": "team-shop@example.com",
+                                "usage": "PRODUCTION"})
+    built = {}
+
+    def program():
+        bus = EventBusPlatform("orders", EventBusArgs(
+            context=ctx, bus="orders",
+            settings=BusSettings.model_validate({"rules": {"placed": {
+                "pattern": {"source": ["com.acme.orders"]},
+                "targets": [{"type": "sqsBuffer", "name": "importer"}]}}}),
+            max_rules_per_bus=50,
+        ))
+        built["bus"] = bus
+
+    result = run(program)
+    bus = built["bus"]
+    assert set(bus.buffers["placed"]) == {"importer"} and set(bus.dead_letter_queues["placed"]) == {"importer"}
+    assert result.one("aws:cloudwatch/eventRule:EventRule").inputs["name"] == "shop-dev-orders-placed"
+    assert not result.of_type("aws:cloudwatch/eventBusPolicy:EventBusPolicy")
