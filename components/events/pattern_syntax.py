@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from components.events.pattern_complexity import WILDCARD_COMPLEXITY_LIMIT, wildcard_complexity
 from components.events.pattern_matchers import (
     IP_LIKE,
     AnythingBut,
@@ -44,10 +45,6 @@ RESERVED_IN_OR = frozenset({*OPERATORS, "exactly", "html", "=", "<", "<=", ">", 
                             "ip-address-not-in-range"})
 LOWER_OPERATORS = (">", ">=")
 UPPER_OPERATORS = ("<", "<=")
-# AWS refuses wildcard values it deems too complex ("Rule is too complex - try using fewer wildcard
-# characters"); the recorded case has six '*'. Its real measure is a state-machine complexity, so this
-# count is an approximation: anything above it is certainly refused.
-MAX_WILDCARDS = 5
 
 
 class PatternError(ValueError):
@@ -64,8 +61,19 @@ class Field:
     """One flattened field of a pattern (``detail.state``) and the values it accepts (any of)."""
 
     path: str
+    where: str  # its place in the pattern, for messages (e.g. ``detail.$or[1].state``)
     matchers: tuple[Matcher, ...]
     absent_ok: bool  # an ``{"exists": false}`` is among the alternatives
+
+    def wildcards(self) -> list[str]:
+        """The wildcard strings this field uses (plain and under anything-but)."""
+        texts: list[str] = []
+        for matcher in self.matchers:
+            if isinstance(matcher, Wildcard):
+                texts.append(matcher.text)
+            elif isinstance(matcher, AnythingButPattern) and matcher.operator == "wildcard":
+                texts.extend(matcher.values)
+        return texts
 
     def accepts(self, value: Any) -> bool:
         return any(matcher.accepts(value) for matcher in self.matchers)
@@ -107,7 +115,33 @@ def compile_pattern(pattern: Any) -> Conjunction:
         raise PatternError("$", f"an event pattern must be a JSON object, got {describe(pattern)}")
     if not pattern:
         raise PatternError("$", "an event pattern must name at least one field")
-    return _compile_object(pattern, "", "")
+    compiled = _compile_object(pattern, "", "")
+    _check_wildcard_complexity(compiled)
+    return compiled
+
+
+def _all_fields(conjunction: Conjunction) -> Iterator[Field]:
+    yield from conjunction.fields
+    for group in conjunction.groups:
+        for alternative in group.alternatives:
+            yield from _all_fields(alternative)
+
+
+def _check_wildcard_complexity(compiled: Conjunction) -> None:
+    """Refuse a field whose wildcards AWS would find too complex (see pattern_complexity)."""
+    texts: dict[str, list[str]] = {}
+    where: dict[str, str] = {}
+    for field in _all_fields(compiled):
+        wildcards = field.wildcards()
+        if wildcards:
+            texts.setdefault(field.path, []).extend(wildcards)
+            where.setdefault(field.path, field.where)
+    for path, wildcards in texts.items():
+        complexity = wildcard_complexity(wildcards)
+        if complexity > WILDCARD_COMPLEXITY_LIMIT:
+            raise PatternError(where[path], f"the wildcards on this field are too complex for AWS "
+                                            f"(complexity {complexity}, limit {WILDCARD_COMPLEXITY_LIMIT}): use "
+                                            f"fewer '*' or fewer repeated characters after a '*'")
 
 
 def _compile_object(node: dict, field_path: str, where: str, in_or: bool = False) -> Conjunction:
@@ -165,7 +199,7 @@ def _compile_leaf(values: list, path: str, where: str) -> Field:
             raise PatternError(location, f"lists cannot be nested in a list of values, got {describe(value)}")
         else:
             matchers.append(Exact(value, ip_literal(value)))
-    return Field(path, tuple(matchers), absent_ok)
+    return Field(path, where, tuple(matchers), absent_ok)
 
 
 def _compile_operator(expression: dict, where: str) -> Matcher:
@@ -245,7 +279,6 @@ def compile_wildcard(text: str, where: str) -> re.Pattern[str]:
     """Turn a wildcard (``*`` = any run of characters, ``\\*`` = a literal star) into a regex."""
     parts: list[str] = []
     literal: list[str] = []
-    stars = 0
     index = 0
     while index < len(text):
         char = text[index]
@@ -261,7 +294,6 @@ def compile_wildcard(text: str, where: str) -> re.Pattern[str]:
             if text[index + 1: index + 2] == "*":
                 raise PatternError(where, f"wildcard {describe(text)}: consecutive wildcard characters at "
                                           f"position {index + 1}")
-            stars += 1
             parts.append(re.escape("".join(literal)))
             literal = []
             parts.append(".*")
@@ -269,9 +301,6 @@ def compile_wildcard(text: str, where: str) -> re.Pattern[str]:
             literal.append(char)
         index += 1
     parts.append(re.escape("".join(literal)))
-    if stars > MAX_WILDCARDS:
-        raise PatternError(where, f"wildcard {describe(text)} is too complex for AWS ({stars} '*'; use at "
-                                  f"most {MAX_WILDCARDS})")
     return re.compile("".join(parts), re.DOTALL)
 
 
@@ -279,7 +308,8 @@ def _wildcard(argument: Any, where: str) -> Matcher:
     if isinstance(argument, list):
         raise PatternError(where, "wildcard takes one string, not a list; list several "
                                   "{\"wildcard\": ...} entries instead")
-    return Wildcard(compile_wildcard(_require_string(argument, where, "wildcard"), where))
+    text = _require_string(argument, where, "wildcard")
+    return Wildcard(text, compile_wildcard(text, where))
 
 
 def _numeric_bound(value: Any, where: str) -> float:

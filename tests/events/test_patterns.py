@@ -99,7 +99,12 @@ def rejection(pattern: dict | str, **kwargs) -> PatternError:
     ({"detail": {"path": [{"wildcard": "a/**/b"}]}}, "detail.path[0].wildcard",
      "consecutive wildcard characters at position 3"),
     ({"detail": {"path": [{"wildcard": "a\\b"}]}}, "detail.path[0].wildcard", "backslash"),
-    ({"detail": {"path": [{"wildcard": "*a*b*c*d*e*f"}]}}, "detail.path[0].wildcard", "too complex"),
+    ({"detail": {"path": [{"wildcard": "*a*a*a*a*a*"}]}}, "detail.path", "too complex for AWS (complexity 11"),
+    ({"detail": {"key": [{"wildcard": f"*/datasync/*.{ext}"} for ext in ("bif", "tif", "tiff", "svs")]}},
+     "detail.key", "complexity 16, limit 10"),
+    ({"detail": {"$or": [{"key": [{"wildcard": "*/a/*/b/*"}]},
+                         {"key": [{"anything-but": {"wildcard": ["*/a/*/c/*", "*/a/*/d/*"]}}]}]}},
+     "detail.$or[0].key", "too complex"),
     ({"detail": {"$or": [{"type": ["a"]}]}}, "detail.$or", "at least two"),
     ({"detail": {"$or": [{"type": ["a"]}, {}]}}, "detail.$or[1]", "non-empty object"),
     ({"detail": {"$or": [{"type": ["a"]}, {"price": [{"numeric": ["<"]}]}]}},
@@ -205,6 +210,18 @@ def test_ip_addresses_match_in_any_spelling():
     assert not matches({"ip": ["10.0.0.1"]}, {"ip": "::ffff:10.0.0.1"})
     assert not matches({"ip": [{"cidr": "10.0.0.0/8"}]}, {"ip": "::ffff:10.9.8.7"})
     assert not matches({"name": ["abc"]}, {"name": "ABC"})
+
+
+def test_wildcard_complexity_matches_what_aws_accepts_and_refuses():
+    from components.events.pattern_complexity import wildcard_complexity
+
+    assert wildcard_complexity(["*:*:*:*:*:event-bus/*"], cap=100) == 11  # recorded AWS rejection
+    assert wildcard_complexity(["arn:aws:events:us-east-1:*:event-bus/*"], cap=100) == 3
+    assert wildcard_complexity(["/Users/*/dir/dir/dir/dir/dir/doc.txt"], cap=100) == 7  # recorded: accepted
+    assert wildcard_complexity(["*.bif", "*.tif", "*.tiff", "*.svs"], cap=100) == 8
+    assert wildcard_complexity([f"*/datasync/*.{ext}" for ext in ("bif", "tif", "tiff", "svs")], cap=100) == 16
+    assert wildcard_complexity(["a\\*b"], cap=100) == 1  # an escaped star is a literal
+    validate_pattern({"key": [{"wildcard": f"*.{ext}"} for ext in ("bif", "tif", "tiff", "svs")]})
 
 
 def test_booleans_null_and_numbers_keep_their_types():
