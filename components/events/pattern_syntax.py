@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -80,19 +80,14 @@ class Field:
 
 
 @dataclass(frozen=True)
-class OrGroup:
-    """A ``$or`` list: at least one of its alternatives must match."""
+class CompiledPattern:
+    """A pattern as alternatives (one per combination of ``$or`` choices), each a set of fields.
 
-    where: str
-    alternatives: tuple[Conjunction, ...]
+    Like AWS, a later field with the same path replaces an earlier one within an alternative, so
+    ``{"a": {"b": ["x"]}, "a.b": ["y"]}`` (or a repeated JSON key) requires only ``"y"``.
+    """
 
-
-@dataclass(frozen=True)
-class Conjunction:
-    """Everything one pattern object requires: all its fields and one alternative of each ``$or``."""
-
-    fields: tuple[Field, ...]
-    groups: tuple[OrGroup, ...]
+    branches: tuple[tuple[Field, ...], ...]
 
 
 def describe(value: Any) -> str:
@@ -109,33 +104,34 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def compile_pattern(pattern: Any) -> Conjunction:
+# Each $or multiplies the alternatives; past this many the pattern is refused instead of exploding.
+MAX_BRANCHES = 4096
+
+Branch = dict[str, Field]
+
+
+def compile_pattern(pattern: Any) -> CompiledPattern:
     """Validate a parsed pattern (a dict) and compile it; raises PatternError."""
     if not isinstance(pattern, dict):
         raise PatternError("$", f"an event pattern must be a JSON object, got {describe(pattern)}")
     if not pattern:
         raise PatternError("$", "an event pattern must name at least one field")
-    compiled = _compile_object(pattern, "", "")
+    branches = _compile_object(pattern, "", "", [{}], in_or=False)
+    compiled = CompiledPattern(tuple(tuple(branch.values()) for branch in branches))
     _check_wildcard_complexity(compiled)
     return compiled
 
 
-def _all_fields(conjunction: Conjunction) -> Iterator[Field]:
-    yield from conjunction.fields
-    for group in conjunction.groups:
-        for alternative in group.alternatives:
-            yield from _all_fields(alternative)
-
-
-def _check_wildcard_complexity(compiled: Conjunction) -> None:
+def _check_wildcard_complexity(compiled: CompiledPattern) -> None:
     """Refuse a field whose wildcards AWS would find too complex (see pattern_complexity)."""
-    texts: dict[str, list[str]] = {}
+    texts: dict[str, dict[str, None]] = {}
     where: dict[str, str] = {}
-    for field in _all_fields(compiled):
-        wildcards = field.wildcards()
-        if wildcards:
-            texts.setdefault(field.path, []).extend(wildcards)
-            where.setdefault(field.path, field.where)
+    for branch in compiled.branches:
+        for field in branch:
+            wildcards = field.wildcards()
+            if wildcards:
+                texts.setdefault(field.path, {}).update(dict.fromkeys(wildcards))
+                where.setdefault(field.path, field.where)
     for path, wildcards in texts.items():
         complexity = wildcard_complexity(wildcards)
         if complexity > WILDCARD_COMPLEXITY_LIMIT:
@@ -144,42 +140,47 @@ def _check_wildcard_complexity(compiled: Conjunction) -> None:
                                             f"fewer '*' or fewer repeated characters after a '*'")
 
 
-def _compile_object(node: dict, field_path: str, where: str, in_or: bool = False) -> Conjunction:
-    fields: list[Field] = []
-    groups: list[OrGroup] = []
+def _compile_object(node: dict, field_path: str, where: str, branches: list[Branch], *,
+                    in_or: bool) -> list[Branch]:
+    """Add an object's fields to every branch, in JSON order; a ``$or`` forks the branches."""
     for key, value in node.items():
+        location = _at(where, key)
         if key == OR_KEY:
-            groups.append(_compile_or(value, field_path, _at(where, key)))
+            branches = _compile_or(value, field_path, location, branches)
             continue
-        path, location = _at(field_path, key), _at(where, key)
+        path = _at(field_path, key)
         if in_or and key in RESERVED_IN_OR:
             raise PatternError(location, f"'{key}' is reserved and cannot be a field name inside $or")
         if isinstance(value, dict):
             if not value:
                 raise PatternError(location, "an object in a pattern must name at least one field")
-            nested = _compile_object(value, path, location, in_or)
-            fields.extend(nested.fields)
-            groups.extend(nested.groups)
+            branches = _compile_object(value, path, location, branches, in_or=in_or)
         elif isinstance(value, list):
-            fields.append(_compile_leaf(value, path, location))
+            field = _compile_leaf(value, path, location)
+            for branch in branches:
+                branch.pop(path, None)  # the later definition wins and takes the later place
+                branch[path] = field
         else:
             raise PatternError(
                 location, f"must be a list of values to match (e.g. [{describe(value)}]) or an object, "
                 f"got {describe(value)}")
-    return Conjunction(tuple(fields), tuple(groups))
+    return branches
 
 
-def _compile_or(value: Any, field_path: str, where: str) -> OrGroup:
+def _compile_or(value: Any, field_path: str, where: str, branches: list[Branch]) -> list[Branch]:
     if not isinstance(value, list) or len(value) < 2:
         raise PatternError(where, f"$or needs a list of at least two pattern objects, got {describe(value)}")
-    alternatives = []
+    forked: list[Branch] = []
     for index, alternative in enumerate(value):
         location = f"{where}[{index}]"
         if not isinstance(alternative, dict) or not alternative:
             raise PatternError(location, f"each $or alternative must be a non-empty object, got "
                                          f"{describe(alternative)}")
-        alternatives.append(_compile_object(alternative, field_path, location, in_or=True))
-    return OrGroup(where, tuple(alternatives))
+        copies = [dict(branch) for branch in branches]
+        forked.extend(_compile_object(alternative, field_path, location, copies, in_or=True))
+        if len(forked) > MAX_BRANCHES:
+            raise PatternError(where, f"the $or combinations multiply to more than {MAX_BRANCHES} alternatives")
+    return forked
 
 
 def _compile_leaf(values: list, path: str, where: str) -> Field:
