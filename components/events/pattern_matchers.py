@@ -145,6 +145,7 @@ class Cidr(Matcher):
 
 @dataclass(frozen=True)
 class Wildcard(Matcher):
+    text: str  # as written, for the complexity check
     regex: re.Pattern[str]
 
     def accepts(self, value: Any) -> bool:

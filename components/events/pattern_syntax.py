@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from components.events.pattern_complexity import WILDCARD_COMPLEXITY_LIMIT, wildcard_complexity
 from components.events.pattern_matchers import (
     IP_LIKE,
     AnythingBut,
@@ -44,10 +45,6 @@ RESERVED_IN_OR = frozenset({*OPERATORS, "exactly", "html", "=", "<", "<=", ">", 
                             "ip-address-not-in-range"})
 LOWER_OPERATORS = (">", ">=")
 UPPER_OPERATORS = ("<", "<=")
-# AWS refuses wildcard values it deems too complex ("Rule is too complex - try using fewer wildcard
-# characters"); the recorded case has six '*'. Its real measure is a state-machine complexity, so this
-# count is an approximation: anything above it is certainly refused.
-MAX_WILDCARDS = 5
 
 
 class PatternError(ValueError):
@@ -64,27 +61,33 @@ class Field:
     """One flattened field of a pattern (``detail.state``) and the values it accepts (any of)."""
 
     path: str
+    where: str  # its place in the pattern, for messages (e.g. ``detail.$or[1].state``)
     matchers: tuple[Matcher, ...]
     absent_ok: bool  # an ``{"exists": false}`` is among the alternatives
+
+    def wildcards(self) -> list[str]:
+        """The wildcard strings this field uses (plain and under anything-but)."""
+        texts: list[str] = []
+        for matcher in self.matchers:
+            if isinstance(matcher, Wildcard):
+                texts.append(matcher.text)
+            elif isinstance(matcher, AnythingButPattern) and matcher.operator == "wildcard":
+                texts.extend(matcher.values)
+        return texts
 
     def accepts(self, value: Any) -> bool:
         return any(matcher.accepts(value) for matcher in self.matchers)
 
 
 @dataclass(frozen=True)
-class OrGroup:
-    """A ``$or`` list: at least one of its alternatives must match."""
+class CompiledPattern:
+    """A pattern as alternatives (one per combination of ``$or`` choices), each a set of fields.
 
-    where: str
-    alternatives: tuple[Conjunction, ...]
+    Like AWS, a later field with the same path replaces an earlier one within an alternative, so
+    ``{"a": {"b": ["x"]}, "a.b": ["y"]}`` (or a repeated JSON key) requires only ``"y"``.
+    """
 
-
-@dataclass(frozen=True)
-class Conjunction:
-    """Everything one pattern object requires: all its fields and one alternative of each ``$or``."""
-
-    fields: tuple[Field, ...]
-    groups: tuple[OrGroup, ...]
+    branches: tuple[tuple[Field, ...], ...]
 
 
 def describe(value: Any) -> str:
@@ -101,51 +104,83 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def compile_pattern(pattern: Any) -> Conjunction:
+# Each $or multiplies the alternatives; past this many the pattern is refused instead of exploding.
+MAX_BRANCHES = 4096
+
+Branch = dict[str, Field]
+
+
+def compile_pattern(pattern: Any) -> CompiledPattern:
     """Validate a parsed pattern (a dict) and compile it; raises PatternError."""
     if not isinstance(pattern, dict):
         raise PatternError("$", f"an event pattern must be a JSON object, got {describe(pattern)}")
     if not pattern:
         raise PatternError("$", "an event pattern must name at least one field")
-    return _compile_object(pattern, "", "")
+    branches = _compile_object(pattern, "", "", [{}], in_or=False)
+    compiled = CompiledPattern(tuple(tuple(branch.values()) for branch in branches))
+    _check_wildcard_complexity(compiled)
+    return compiled
 
 
-def _compile_object(node: dict, field_path: str, where: str, in_or: bool = False) -> Conjunction:
-    fields: list[Field] = []
-    groups: list[OrGroup] = []
+def _check_wildcard_complexity(compiled: CompiledPattern) -> None:
+    """Refuse a field whose wildcards AWS would find too complex (see pattern_complexity)."""
+    texts: dict[str, dict[str, None]] = {}
+    where: dict[str, str] = {}
+    for branch in compiled.branches:
+        for field in branch:
+            wildcards = field.wildcards()
+            if wildcards:
+                texts.setdefault(field.path, {}).update(dict.fromkeys(wildcards))
+                where.setdefault(field.path, field.where)
+    for path, wildcards in texts.items():
+        complexity = wildcard_complexity(wildcards)
+        if complexity > WILDCARD_COMPLEXITY_LIMIT:
+            raise PatternError(where[path], f"the wildcards on this field are too complex for AWS "
+                                            f"(complexity {complexity}, limit {WILDCARD_COMPLEXITY_LIMIT}): use "
+                                            f"fewer '*' or fewer repeated characters after a '*'")
+
+
+def _compile_object(node: dict, field_path: str, where: str, branches: list[Branch], *,
+                    in_or: bool) -> list[Branch]:
+    """Add an object's fields to every branch, in JSON order; a ``$or`` forks the branches."""
     for key, value in node.items():
+        location = _at(where, key)
         if key == OR_KEY:
-            groups.append(_compile_or(value, field_path, _at(where, key)))
+            branches = _compile_or(value, field_path, location, branches)
             continue
-        path, location = _at(field_path, key), _at(where, key)
+        path = _at(field_path, key)
         if in_or and key in RESERVED_IN_OR:
             raise PatternError(location, f"'{key}' is reserved and cannot be a field name inside $or")
         if isinstance(value, dict):
             if not value:
                 raise PatternError(location, "an object in a pattern must name at least one field")
-            nested = _compile_object(value, path, location, in_or)
-            fields.extend(nested.fields)
-            groups.extend(nested.groups)
+            branches = _compile_object(value, path, location, branches, in_or=in_or)
         elif isinstance(value, list):
-            fields.append(_compile_leaf(value, path, location))
+            field = _compile_leaf(value, path, location)
+            for branch in branches:
+                branch.pop(path, None)  # the later definition wins and takes the later place
+                branch[path] = field
         else:
             raise PatternError(
                 location, f"must be a list of values to match (e.g. [{describe(value)}]) or an object, "
                 f"got {describe(value)}")
-    return Conjunction(tuple(fields), tuple(groups))
+    return branches
 
 
-def _compile_or(value: Any, field_path: str, where: str) -> OrGroup:
+def _compile_or(value: Any, field_path: str, where: str, branches: list[Branch]) -> list[Branch]:
     if not isinstance(value, list) or len(value) < 2:
         raise PatternError(where, f"$or needs a list of at least two pattern objects, got {describe(value)}")
-    alternatives = []
+    forked: list[Branch] = []
     for index, alternative in enumerate(value):
         location = f"{where}[{index}]"
         if not isinstance(alternative, dict) or not alternative:
             raise PatternError(location, f"each $or alternative must be a non-empty object, got "
                                          f"{describe(alternative)}")
-        alternatives.append(_compile_object(alternative, field_path, location, in_or=True))
-    return OrGroup(where, tuple(alternatives))
+        copies = [dict(branch) for branch in branches]
+        forked.extend(_compile_object(alternative, field_path, location, copies, in_or=True))
+        if len(forked) > MAX_BRANCHES:
+            raise PatternError(where, f"the $or combinations multiply to more than {MAX_BRANCHES} alternatives")
+    return forked
 
 
 def _compile_leaf(values: list, path: str, where: str) -> Field:
@@ -165,7 +200,7 @@ def _compile_leaf(values: list, path: str, where: str) -> Field:
             raise PatternError(location, f"lists cannot be nested in a list of values, got {describe(value)}")
         else:
             matchers.append(Exact(value, ip_literal(value)))
-    return Field(path, tuple(matchers), absent_ok)
+    return Field(path, where, tuple(matchers), absent_ok)
 
 
 def _compile_operator(expression: dict, where: str) -> Matcher:
@@ -245,7 +280,6 @@ def compile_wildcard(text: str, where: str) -> re.Pattern[str]:
     """Turn a wildcard (``*`` = any run of characters, ``\\*`` = a literal star) into a regex."""
     parts: list[str] = []
     literal: list[str] = []
-    stars = 0
     index = 0
     while index < len(text):
         char = text[index]
@@ -261,7 +295,6 @@ def compile_wildcard(text: str, where: str) -> re.Pattern[str]:
             if text[index + 1: index + 2] == "*":
                 raise PatternError(where, f"wildcard {describe(text)}: consecutive wildcard characters at "
                                           f"position {index + 1}")
-            stars += 1
             parts.append(re.escape("".join(literal)))
             literal = []
             parts.append(".*")
@@ -269,9 +302,6 @@ def compile_wildcard(text: str, where: str) -> re.Pattern[str]:
             literal.append(char)
         index += 1
     parts.append(re.escape("".join(literal)))
-    if stars > MAX_WILDCARDS:
-        raise PatternError(where, f"wildcard {describe(text)} is too complex for AWS ({stars} '*'; use at "
-                                  f"most {MAX_WILDCARDS})")
     return re.compile("".join(parts), re.DOTALL)
 
 
@@ -279,7 +309,8 @@ def _wildcard(argument: Any, where: str) -> Matcher:
     if isinstance(argument, list):
         raise PatternError(where, "wildcard takes one string, not a list; list several "
                                   "{\"wildcard\": ...} entries instead")
-    return Wildcard(compile_wildcard(_require_string(argument, where, "wildcard"), where))
+    text = _require_string(argument, where, "wildcard")
+    return Wildcard(text, compile_wildcard(text, where))
 
 
 def _numeric_bound(value: Any, where: str) -> float:

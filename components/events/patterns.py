@@ -18,7 +18,7 @@ from typing import Any
 
 from components.errors import ConfigError
 from components.events.pattern_matching import first_mismatch, flatten_event, match_flat
-from components.events.pattern_syntax import Conjunction, PatternError, compile_pattern
+from components.events.pattern_syntax import CompiledPattern, PatternError, compile_pattern
 
 __all__ = [
     "PatternError", "check_pipe_support", "check_samples", "explain_mismatch", "matches", "pattern_json",
@@ -43,11 +43,11 @@ def pattern_json(pattern: dict) -> str:
 
 
 @lru_cache(maxsize=512)
-def _compiled(text: str) -> Conjunction:
+def _compiled(text: str) -> CompiledPattern:
     return compile_pattern(json.loads(text))
 
 
-def _compile(pattern: dict | str, max_length: int | None) -> tuple[dict, Conjunction]:
+def _compile(pattern: dict | str, max_length: int | None) -> tuple[dict, CompiledPattern]:
     """Parse (if text), check the length, validate and compile; compiled patterns are cached."""
     if isinstance(pattern, str):
         parsed = _parse_json(pattern, "the event pattern")

@@ -99,7 +99,12 @@ def rejection(pattern: dict | str, **kwargs) -> PatternError:
     ({"detail": {"path": [{"wildcard": "a/**/b"}]}}, "detail.path[0].wildcard",
      "consecutive wildcard characters at position 3"),
     ({"detail": {"path": [{"wildcard": "a\\b"}]}}, "detail.path[0].wildcard", "backslash"),
-    ({"detail": {"path": [{"wildcard": "*a*b*c*d*e*f"}]}}, "detail.path[0].wildcard", "too complex"),
+    ({"detail": {"path": [{"wildcard": "*a*a*a*a*a*"}]}}, "detail.path", "too complex for AWS (complexity 11"),
+    ({"detail": {"key": [{"wildcard": f"*/datasync/*.{ext}"} for ext in ("bif", "tif", "tiff", "svs")]}},
+     "detail.key", "complexity 16, limit 10"),
+    ({"detail": {"$or": [{"key": [{"wildcard": "*/a/*/b/*"}]},
+                         {"key": [{"anything-but": {"wildcard": ["*/a/*/c/*", "*/a/*/d/*"]}}]}]}},
+     "detail.$or[0].key", "too complex"),
     ({"detail": {"$or": [{"type": ["a"]}]}}, "detail.$or", "at least two"),
     ({"detail": {"$or": [{"type": ["a"]}, {}]}}, "detail.$or[1]", "non-empty object"),
     ({"detail": {"$or": [{"type": ["a"]}, {"price": [{"numeric": ["<"]}]}]}},
@@ -176,6 +181,30 @@ def test_matching_semantics(pattern, expected):
     assert matches(pattern, ORDER) is expected
 
 
+def test_a_later_field_on_the_same_path_replaces_the_earlier_one_like_aws():
+    # AWS's compiler keeps the last definition of a path (a repeated JSON key behaves the same way)
+    nested_then_dotted = {"a": {"b": ["x"]}, "a.b": ["y"]}
+    assert matches(nested_then_dotted, {"a": {"b": "y"}})
+    assert not matches(nested_then_dotted, {"a": {"b": "x"}})
+    assert matches('{"a": ["x"], "a": ["y"]}', {"a": "y"})
+    # inside a $or alternative the alternative's own definition wins over the shared one
+    shared_then_or = {"a": ["x"], "$or": [{"a": ["y"]}, {"b": ["z"]}]}
+    assert matches(shared_then_or, {"a": "y"})
+    assert matches(shared_then_or, {"a": "x", "b": "z"})
+    assert not matches(shared_then_or, {"a": "x"})
+    # and a shared field after the $or applies to every alternative
+    or_then_shared = {"$or": [{"a": ["y"]}, {"b": ["z"]}], "a": ["x"]}
+    assert matches(or_then_shared, {"a": "x"})
+    assert not matches(or_then_shared, {"a": "y"})
+
+
+def test_or_combinations_are_bounded():
+    pattern = {f"f{i}": {"$or": [{"a": ["x"]}, {"b": ["y"]}]} for i in range(13)}  # 2**13 alternatives
+    error = rejection(pattern)
+    assert "more than 4096 alternatives" in error.reason
+    assert error.path.endswith(".$or")
+
+
 def test_wildcard_escapes_and_anchoring():
     assert matches({"f": [{"wildcard": "a\\*b"}]}, {"f": "a*b"})
     assert not matches({"f": [{"wildcard": "a\\*b"}]}, {"f": "axxb"})
@@ -207,6 +236,18 @@ def test_ip_addresses_match_in_any_spelling():
     assert not matches({"name": ["abc"]}, {"name": "ABC"})
 
 
+def test_wildcard_complexity_matches_what_aws_accepts_and_refuses():
+    from components.events.pattern_complexity import wildcard_complexity
+
+    assert wildcard_complexity(["*:*:*:*:*:event-bus/*"], cap=100) == 11  # recorded AWS rejection
+    assert wildcard_complexity(["arn:aws:events:us-east-1:*:event-bus/*"], cap=100) == 3
+    assert wildcard_complexity(["/Users/*/dir/dir/dir/dir/dir/doc.txt"], cap=100) == 7  # recorded: accepted
+    assert wildcard_complexity(["*.bif", "*.tif", "*.tiff", "*.svs"], cap=100) == 8
+    assert wildcard_complexity([f"*/datasync/*.{ext}" for ext in ("bif", "tif", "tiff", "svs")], cap=100) == 16
+    assert wildcard_complexity(["a\\*b"], cap=100) == 1  # an escaped star is a literal
+    validate_pattern({"key": [{"wildcard": f"*.{ext}"} for ext in ("bif", "tif", "tiff", "svs")]})
+
+
 def test_booleans_null_and_numbers_keep_their_types():
     assert matches({"f": [True]}, {"f": True})
     assert not matches({"f": [1]}, {"f": True})
@@ -228,7 +269,10 @@ def test_explain_mismatch_names_the_first_failing_field():
     assert explain_mismatch({"source": ["shop.orders"]}, ORDER) is None
     assert explain_mismatch({"source": ["shop.orders"], "detail": {"type": ["slow"]}}, ORDER) == "detail.type"
     or_pattern = {"detail": {"$or": [{"type": ["slow"]}, {"currency": ["USD"]}]}}
-    assert explain_mismatch(or_pattern, ORDER) == "detail.$or (no alternative matches; first: detail.type)"
+    assert explain_mismatch(or_pattern, ORDER) == "detail.type (in the closest of 2 $or alternatives)"
+    closest = {"source": ["shop.orders"],
+               "$or": [{"detail": {"type": ["slow"]}}, {"detail": {"currency": ["EUR"], "price": [1]}}]}
+    assert explain_mismatch(closest, ORDER) == "detail.price (in the closest of 2 $or alternatives)"
     split = {"detail": {"items": {"sku": ["B-7"], "qty": [2]}}}
     assert "not within the same array element" in explain_mismatch(split, ORDER)
 
