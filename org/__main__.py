@@ -14,6 +14,7 @@ COMMANDS = [
     "org.commands.diagram",
     "org.sso_command",
     "org.plan.command",
+    "org.commands.pattern",
 ]
 
 

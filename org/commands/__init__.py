@@ -1,1 +1,1 @@
-"""Sub-commands of ``python -m org`` that read or change the org data (validate, vend, list, diagram)."""
+"""Sub-commands of ``python -m org``: the org data (validate, vend, list, diagram) and event patterns."""

@@ -89,6 +89,16 @@ class GroundworkMocks(pulumi.runtime.Mocks):
             return {"uniqueId": "AROA" + fake_id(type_, physical, 17).upper()}
         if type_ == "aws:sns/topic:Topic":
             return {"id": state["arn"]}
+        if type_ == "aws:cloudwatch/eventRule:EventRule":
+            bus = inputs.get("eventBusName")
+            if bus and bus != "default":  # rules on a custom bus: rule/<bus>/<name>
+                return {"arn": f"arn:aws:events:{region}:{account}:rule/{bus}/{physical}",
+                        "id": f"{bus}|{physical}"}
+            return {}
+        if type_ == "aws:sns/topicSubscription:TopicSubscription":
+            topic = str(inputs.get("topic") or f"arn:aws:sns:{region}:{account}:topic")
+            arn = f"{topic}:{fake_id(type_, physical, 8)}-0000-4000-8000-{fake_id(type_, physical + 's', 12)}"
+            return {"arn": arn, "id": arn}
         if type_ == "aws:identitystore/group:Group":
             return {"groupId": f"{fake_id(type_, physical, 8)}-{fake_id(type_, physical + 'g', 4)}-4000-8000-{fake_id(type_, physical + 'h', 12)}"}
         if type_ == "aws:ssoadmin/permissionSet:PermissionSet":

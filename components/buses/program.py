@@ -1,0 +1,151 @@
+"""``groundwork:eventBuses``: custom event buses, their rules, targets and API destinations.
+
+Example::
+
+    groundwork:eventBuses:
+      buses:
+        orders:
+          archive: {retentionDays: 30}
+          producers: [shop-prod]            # account names (org data or accountIds)
+          rules:
+            placed-to-buffer:
+              pattern: {source: [com.acme.orders], detail-type: [OrderPlaced]}
+              targets: [{type: sqsBuffer, name: buffer}]
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pulumi
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from components.buses.bus import BusSettings, EventBusArgs, EventBusPlatform, check_bus
+from components.buses.rules import check_name
+from components.context import NAMESPACE, format_validation_error
+from components.errors import ConfigError
+
+CONFIG_KEY = f"{NAMESPACE}:eventBuses"
+ACCOUNT_ID = re.compile(r"^\d{12}$")
+SNS_TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}(\.fifo)?$")
+
+
+class EventBusesConfig(BaseModel):
+    """The whole ``groundwork:eventBuses`` object."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    buses: dict[str, BusSettings] = Field(min_length=1)
+    account_ids: dict[str, str] = Field(default_factory=dict, alias="accountIds",
+                                        description="account name -> id, when the org is another stack")
+    max_rules_per_bus: int | None = Field(default=None, ge=1, alias="maxRulesPerBus")
+    max_pattern_length: int | None = Field(default=None, ge=1, alias="maxPatternLength")
+    alarm_topic_arn: str | None = Field(default=None, alias="alarmTopicArn")
+
+    @field_validator("buses")
+    @classmethod
+    def _bus_names(cls, value: dict[str, BusSettings]) -> dict[str, BusSettings]:
+        for name in value:
+            check_name(name)
+        return value
+
+    @field_validator("account_ids")
+    @classmethod
+    def _ids(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, account_id in value.items():
+            if not ACCOUNT_ID.match(str(account_id)):
+                raise ValueError(f"account {name!r}: {account_id!r} is not a 12-digit account id")
+        return value
+
+    @field_validator("alarm_topic_arn")
+    @classmethod
+    def _alarm(cls, value: str | None) -> str | None:
+        if value is not None and not SNS_TOPIC_ARN.match(value):
+            raise ValueError("must be an SNS topic ARN")
+        return value
+
+
+def parse(settings: Any) -> EventBusesConfig:
+    """Validate the config; one ConfigError listing every problem with its key path."""
+    if not isinstance(settings, dict):
+        raise ConfigError(f"Invalid stack config:\n{CONFIG_KEY} must be an object with 'buses'")
+    try:
+        return EventBusesConfig.model_validate(settings)
+    except ValidationError as error:
+        raise ConfigError("Invalid stack config:\n" + format_validation_error(error, CONFIG_KEY, {})) from None
+
+
+def resolve_producers(program: Any, config: EventBusesConfig) -> dict[str, pulumi.Input[str]]:
+    """Producer account names -> ids: from the org feature in this stack, else ``accountIds``."""
+    organization = program.shared.get("organization")
+    known: dict[str, pulumi.Input[str]] = (
+        dict(organization.account_ids) if organization is not None else dict(config.account_ids)
+    )
+    origin = "the organization in this stack" if organization is not None else f"{CONFIG_KEY}.accountIds"
+    resolved: dict[str, pulumi.Input[str]] = {}
+    for bus_name, bus in config.buses.items():
+        for producer in bus.producers:
+            if producer not in known:
+                raise ConfigError(
+                    f"{CONFIG_KEY}.buses.{bus_name}.producers: unknown account {producer!r}; "
+                    f"known in {origin}: {', '.join(sorted(known)) or 'none'}"
+                )
+            resolved[producer] = known[producer]
+    return resolved
+
+
+def engine_secret_keys() -> set[str]:
+    """Config keys the engine reported as secret (empty when it reported none, e.g. under mocks)."""
+    keys = set(pulumi.runtime.get_config_secret_keys_env())
+    known = getattr(pulumi.runtime.config, "_SECRET_KEYS", None)  # set by the language host
+    if known is not None:
+        keys |= set(known.get())
+    return keys
+
+
+def resolve_secrets(program: Any, bus_name: str, bus: BusSettings) -> dict[str, pulumi.Output[str]]:
+    """Each API destination's credential from its secret config key (missing key = ConfigError)."""
+    secrets: dict[str, pulumi.Output[str]] = {}
+    for dest_name, dest in bus.api_destinations.items():
+        key = dest.connection.secret_config_key
+        value = program.config.get_secret(key)
+        if value is None:
+            raise ConfigError(
+                f"{CONFIG_KEY}.buses.{bus_name}.apiDestinations.{dest_name}.connection: the secret "
+                f"config key {NAMESPACE}:{key} is not set; set it with "
+                f"`pulumi config set --secret {key} <value>`"
+            )
+        reported = engine_secret_keys()
+        if reported and f"{NAMESPACE}:{key}" not in reported:
+            raise ConfigError(
+                f"{CONFIG_KEY}.buses.{bus_name}.apiDestinations.{dest_name}.connection: "
+                f"{NAMESPACE}:{key} is stored in plain text; credentials must be Pulumi secrets: "
+                f"`pulumi config set --secret {key} <value>`"
+            )
+        secrets[dest_name] = value
+    return secrets
+
+
+def build(program: Any, settings: Any) -> dict[str, EventBusPlatform]:
+    """Validate everything (all buses), then declare one EventBusPlatform per bus."""
+    config = parse(settings)
+    producers = resolve_producers(program, config)
+    alarm_actions = [config.alarm_topic_arn] if config.alarm_topic_arn else []
+    all_args = {}
+    for name, bus in config.buses.items():
+        all_args[name] = EventBusArgs(
+            context=program.context,
+            bus=name,
+            settings=bus,
+            producer_account_ids={p: producers[p] for p in bus.producers},
+            api_secrets=resolve_secrets(program, name, bus),
+            alarm_actions=alarm_actions,
+            max_rules_per_bus=config.max_rules_per_bus,
+            max_pattern_length=config.max_pattern_length,
+        )
+        check_bus(f"{CONFIG_KEY}.buses.{name}", all_args[name], warn=False)
+    buses = {name: EventBusPlatform(f"bus-{name}", args) for name, args in all_args.items()}
+    program.shared["eventBuses"] = buses
+    pulumi.export("eventBusArns", {name: b.bus_arn for name, b in buses.items()})
+    return buses

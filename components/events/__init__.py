@@ -1,0 +1,1 @@
+"""Event platforms: EventBridge event patterns, Pipes, buses and fan-out components."""
