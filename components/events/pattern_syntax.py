@@ -55,6 +55,9 @@ class PatternError(ValueError):
         self.path = path
         self.reason = reason
 
+    def __reduce__(self) -> tuple:
+        return type(self), (self.path, self.reason)
+
 
 @dataclass(frozen=True)
 class Field:

@@ -118,6 +118,13 @@ def test_invalid_patterns_name_the_path(pattern, path, reason):
     assert isinstance(error, ValueError)
 
 
+def test_pattern_errors_survive_pickling():
+    import pickle
+
+    error = pickle.loads(pickle.dumps(rejection({"a": "b"})))
+    assert (error.path, str(error)) == ("a", f"a: {error.reason}")
+
+
 def test_whole_pattern_problems_use_the_root_path():
     assert rejection("{not json").path == "$"
     assert "not valid JSON" in rejection("{not json").reason
