@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STACK  ?= sandbox
 STAMP  := $(VENV)/.installed
 
-.PHONY: test plan lint validate bench clean
+.PHONY: test plan lint validate clean
 
 $(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,11 @@ test: $(STAMP)
 ## plan: evaluate a stack offline with its policies (STACK=org by default)
 plan: $(STAMP)
 	$(BIN)/python -m org plan --stack $(STACK)
+
+## validate: check every org data file (accounts, OUs, SCPs, SSO) as CI does on vending PRs
+validate: $(STAMP)
+	$(BIN)/python -m org validate
+	$(BIN)/python -m org access
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

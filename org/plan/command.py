@@ -31,7 +31,8 @@ def plan_stack(stack: str, overrides: list[str] | None = None, root: Path = PROJ
     from org.plan.mocks import GroundworkMocks
 
     return run_program(root / "__main__.py", config=config.values, project=config.project,
-                       stack=stack, mocks=GroundworkMocks(region=str(region)))
+                       stack=stack, mocks=GroundworkMocks(region=str(region)),
+                       secret_keys=config.secret_keys)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -175,6 +175,7 @@ def run_program(
     preview: bool = True,
     mocks: pulumi.runtime.Mocks | None = None,
     on_register: Callable[[], None] | None = None,
+    secret_keys: list[str] | None = None,
 ) -> ProgramRun:
     """Run ``program`` (a callable, or a path to a ``__main__.py``) under mocks; return what it declared.
 
@@ -190,7 +191,7 @@ def run_program(
     logger.addHandler(handler)
 
     settings.ROOT.set(None)
-    pulumi.runtime.set_all_config(config)
+    pulumi.runtime.set_all_config(config, secret_keys or [])
     pulumi_mocks.set_mocks(monitor.mocks, project=project, stack=stack, preview=preview,
                            logger=logger, monitor=monitor)
     root = settings.get_root_resource()
