@@ -29,7 +29,7 @@ from components.pipes.pitfalls import (
     single_target,
 )
 from components.pipes.policy import AwsScope, Statement, policy_document, trust_policy
-from components.pipes.sources import MskSource, Source
+from components.pipes.sources import KinesisStreamSource, MskSource, Source
 from components.pipes.targets import Target
 
 MAX_PIPE_NAME = 64
@@ -89,6 +89,10 @@ def plan_pipe(name: str, args: EventPipeArgs) -> PipeDesign:
         findings.problems += target.problems()
         source = fit_batch(source, target, args.enrichment, findings)
         check_templates(args.enrichment, target, args.samples, findings)
+    if isinstance(source, KinesisStreamSource) and any("data" in f for f in filters):
+        findings.notes.append("Kinesis filter on 'data': records whose data is not JSON never match and are "
+                              "dropped silently; omit the filter and decide in an enrichment if such records "
+                              "must be kept")
     findings.problems += args.logging.problems(ctx) + args.alarms.problems()
     if args.logging.level == "OFF":
         findings.notes.append("logging is OFF: failed executions leave no trace but the alarms; ERROR costs "
