@@ -132,20 +132,10 @@ class SqsSource(Source):
     def ordered(self) -> bool:  # type: ignore[override]
         return self.is_fifo
 
-    @property
-    def max_batch_size(self) -> int:  # type: ignore[override]
-        return 10 if self.is_fifo else 10000
-
     def read_statements(self, scope: AwsScope) -> list[Statement]:
         return [Statement("ReadSourceQueue",
                           ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"),
                           (self.queue_arn,))]
-
-    def problems(self) -> list[str]:
-        found = super().problems()
-        if self.batch_size and self.batch_size > 10 and self.maximum_batching_window_in_seconds in (None, 0):
-            found.append("an SQS batch_size above 10 needs maximum_batching_window_in_seconds >= 1")
-        return found
 
     def notes(self) -> list[str]:
         if not self.is_fifo:

@@ -218,3 +218,20 @@ def test_all_problems_are_reported_together(run):
                       target=StepFunctionsTarget(state_machine_arn=STATE_MACHINE),
                       filters=[{"a": ["b"]}] * 6)
     assert message.count("\n  - ") == 3
+
+
+@pytest.mark.parametrize(("source", "expected"), [
+    (SqsSource(queue_arn=QUEUE, batch_size=0), "batch_size 0 is outside 1..10000"),
+    (SqsSource(queue_arn=QUEUE, batch_size=1, maximum_batching_window_in_seconds=301),
+     "maximum_batching_window_in_seconds 301 is outside 0..300"),
+    (DynamoDBStreamSource(stream_arn=DDB_STREAM, starting_position="AT_TIMESTAMP", batch_size=1),
+     "starting_position 'AT_TIMESTAMP' is not one of TRIM_HORIZON, LATEST for a DynamoDB Streams source"),
+    (KinesisStreamSource(stream_arn=KINESIS, starting_position="AT_TIMESTAMP", batch_size=1),
+     "starting_position_timestamp is required with AT_TIMESTAMP"),
+    (KinesisStreamSource(stream_arn=KINESIS, batch_size=1, parallelization_factor=11), "parallelization_factor 11"),
+    (DynamoDBStreamSource(stream_arn=DDB_STREAM, batch_size=1, maximum_record_age_in_seconds=30),
+     "maximum_record_age_in_seconds 30 must be -1 (infinite) or 60..604800"),
+    (SelfManagedKafkaSource(bootstrap_servers=["broker"], topic_name="t", batch_size=1), "'broker' is not host:port"),
+])
+def test_source_settings_out_of_range(run, source, expected):
+    assert expected in refused(run, source=source, target=TO_LAMBDA)
