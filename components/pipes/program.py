@@ -31,6 +31,7 @@ from components.pipes.patterns import (
     SqsToStepFunctions,
     SqsToStepFunctionsArgs,
 )
+from components.pipes.pitfalls import SampleEvents
 
 KEY = "groundwork:pipes"
 MSK_CLUSTER_ARN = r"^arn:aws[a-z-]*:kafka:[a-z0-9-]+:\d{12}:cluster/[A-Za-z0-9-]+/[A-Za-z0-9-]+$"
@@ -44,8 +45,16 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
 
 
+class SamplesConfig(_Model):
+    """Source records (as the filter sees them) the pattern's filters must pass / must drop."""
+
+    must_match: list[dict[str, Any]] = Field(default_factory=list, alias="mustMatch")
+    must_not_match: list[dict[str, Any]] = Field(default_factory=list, alias="mustNotMatch")
+
+
 class PatternSettings(_Model):
     desired_state: State | None = Field(default=None, alias="desiredState")
+    samples: SamplesConfig = SamplesConfig()
 
 
 class SqsToStepFunctionsSettings(PatternSettings):
@@ -131,7 +140,9 @@ def _pipe_specs(settings: PipesSettings, program: Any, arns: dict[str, Any]) -> 
                                         evaluation_periods=settings.alarms.evaluation_periods,
                                         period_seconds=settings.alarms.period_seconds,
                                         threshold=settings.alarms.threshold, topic_arn=arns.get("alarmTopic")),
-                "desired_state": block.desired_state or settings.desired_state}
+                "desired_state": block.desired_state or settings.desired_state,
+                "samples": SampleEvents(must_match=list(block.samples.must_match),
+                                        must_not_match=list(block.samples.must_not_match))}
 
     specs: list[tuple[str, type, Any]] = []
     if (block := settings.sqs_to_step_functions) is not None:
@@ -161,6 +172,9 @@ def _pipe_specs(settings: PipesSettings, program: Any, arns: dict[str, Any]) -> 
     return specs
 
 
+CONFIG_BLOCKS = {"order-fulfillment": "sqsToStepFunctions", "power-events": "dynamodbToEventBus",
+                 "high-value-archive": "kinesisToFirehose", "inquiry-handoff": "sqsEnrichedToStepFunctions",
+                 "clickstream": "mskToLambda"}
 example_timeouts = {"inquiry-enricher": 120, "click-processor": 60}
 PLACEHOLDER_ARNS = {
     "orderQueue": _placeholder("sqs", "orders"), "fulfillment": _placeholder("states", "stateMachine:f"),
@@ -225,7 +239,11 @@ def build(program: Any, settings: Any) -> PipesPlatform:
     """Validate ``groundwork:pipes``, check every pipe design, then declare the platform."""
     parsed = PipesSettings.parse(settings)
     for name, _component, args in _pipe_specs(parsed, program, {**PLACEHOLDER_ARNS, "alarmTopic": None}):
-        plan_pipe(name, args.pipe_args(f"{KEY} {name}"))
+        where = f"{KEY}.{CONFIG_BLOCKS[name]}"
+        try:
+            plan_pipe(name, args.pipe_args(where))
+        except ConfigError as error:
+            raise ConfigError(f"Invalid stack config ({where}):\n{error}") from None
     platform = PipesPlatform("pipes", program, parsed)
     pulumi.export("pipes", {name: {"name": pipe.pipe_name, "arn": pipe.arn, "desiredState": pipe.desired_state}
                             for name, pipe in platform.pipes.items()})

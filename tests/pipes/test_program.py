@@ -130,3 +130,25 @@ def test_all_patterns_deploy_in_a_production_stack(run):
     result = run(build, config=stack_config(pipes=ALL_PATTERNS))
     assert len(result.of_type("aws:pipes/pipe:Pipe")) == 5
     assert result.stack_outputs["pipes"]["clickstream"]["desiredState"] == "RUNNING"
+
+
+def test_config_samples_are_checked_against_the_pattern_filter(run):
+    samples = {"mustMatch": [{"eventName": "REMOVE", "dynamodb": {"Keys": {"pk": {"S": "a"}}}}]}
+    with pytest.raises(ConfigError) as caught:
+        run(build, config=stack_config(pipes={"dynamodbToEventBus": {"samples": samples}}))
+    message = str(caught.value)
+    assert "Invalid stack config (groundwork:pipes.dynamodbToEventBus)" in message
+    assert "sample event #1 must pass the filters but is dropped (filter #1: eventName)" in message
+
+
+def test_config_samples_check_the_kinesis_threshold(run):
+    block = {"minimumAmount": 100, "samples": {"mustNotMatch": [{"data": {"eventType": "refund", "amount": 100}}]}}
+    with pytest.raises(ConfigError, match="sample event #1 must be dropped but passes filter #1"):
+        run(build, config=stack_config(pipes={"kinesisToFirehose": block}))
+
+
+def test_template_paths_missing_from_a_sample_are_warned(run):
+    samples = {"mustMatch": [{"eventName": "INSERT", "dynamodb": {"NewImage": {"other": {"S": "x"}}}}]}
+    result = run(build, config=stack_config(pipes={"dynamodbToEventBus": {"samples": samples}}))
+    assert any("<$.dynamodb.NewImage.subjectId.S> does not resolve in the sample event" in w
+               for w in result.warnings())
