@@ -26,18 +26,46 @@ class Matcher:
         raise NotImplementedError
 
 
+def parse_ip(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """An IP address literal, with IPv4-mapped IPv6 (::ffff:a00:1) read as IPv4 like AWS does."""
+    try:
+        address = ipaddress.ip_address(value)
+    except ValueError:
+        return None
+    if address.version == 6 and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
+def ip_literal(value: Any) -> int | None:
+    """The address (version folded in) if the value is an IPv4/IPv6 literal string, else None.
+
+    AWS compares such strings as addresses, so "2001:db8::1" and "2001:0db8:0::1" are equal.
+    """
+    if not isinstance(value, str) or not IP_LIKE.fullmatch(value):
+        return None
+    address = parse_ip(value)
+    return None if address is None else int(address) | (address.version << 128)
+
+
+IP_LIKE = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+|[0-9a-fA-F:]*:[0-9a-fA-F:]*")
+
+
 @dataclass(frozen=True)
 class Exact(Matcher):
     """A plain value in the pattern list: same type and same value (numbers compared numerically)."""
 
     value: Any
+    ip: int | None = None  # set when the value is an IP address literal
 
     def accepts(self, value: Any) -> bool:
         expected = self.value
         if expected is None or isinstance(expected, bool):
             return value is expected
         if isinstance(expected, str):
-            return isinstance(value, str) and value == expected
+            if not isinstance(value, str):
+                return False
+            return value == expected or (self.ip is not None and ip_literal(value) == self.ip)
         return is_number(value) and value == expected
 
 
@@ -104,22 +132,20 @@ class Numeric(Matcher):
 
 @dataclass(frozen=True)
 class Cidr(Matcher):
-    """An IPv4/IPv6 block; the event value must be a string holding an address inside it."""
+    """An IP block as AWS computes it: from the address written up to the last one under the mask."""
 
-    network: ipaddress.IPv4Network | ipaddress.IPv6Network
+    version: int
+    first: int
+    last: int
 
     def accepts(self, value: Any) -> bool:
-        if not isinstance(value, str):
-            return False
-        try:
-            address = ipaddress.ip_address(value)
-        except ValueError:
-            return False
-        return address.version == self.network.version and address in self.network
+        address = parse_ip(value) if isinstance(value, str) and IP_LIKE.fullmatch(value) else None
+        return address is not None and address.version == self.version and self.first <= int(address) <= self.last
 
 
 @dataclass(frozen=True)
 class Wildcard(Matcher):
+    text: str  # as written, for the complexity check
     regex: re.Pattern[str]
 
     def accepts(self, value: Any) -> bool:

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from itertools import count
 from typing import Any
 
-from components.events.pattern_syntax import Conjunction, Field, OrGroup
+from components.events.pattern_syntax import CompiledPattern, Field
 
 # A leaf value and the array elements it sits in: ((array id, index), ...).
 Position = tuple[tuple[int, int], ...]
@@ -62,14 +62,11 @@ def _bind(bindings: dict[int, int], position: Position) -> dict[int, int] | None
     return bindings if extended is None else extended
 
 
-def _solve(requirements: list[Field | OrGroup], flat: FlatEvent, bindings: dict[int, int]) -> bool:
-    """True if every requirement can be met by values from consistent array elements."""
-    if not requirements:
+def _solve(fields: tuple[Field, ...], flat: FlatEvent, bindings: dict[int, int]) -> bool:
+    """True if every field can be met by values from consistent array elements."""
+    if not fields:
         return True
-    first, rest = requirements[0], requirements[1:]
-    if isinstance(first, OrGroup):
-        return any(_solve([*alternative.fields, *alternative.groups, *rest], flat, bindings)
-                   for alternative in first.alternatives)
+    first, rest = fields[0], fields[1:]
     candidates = _candidates(first, flat)
     if candidates is None:
         return _solve(rest, flat, bindings)
@@ -80,29 +77,41 @@ def _solve(requirements: list[Field | OrGroup], flat: FlatEvent, bindings: dict[
     return False
 
 
-def _ordered(conjunction: Conjunction) -> list[Field | OrGroup]:
-    return [*conjunction.fields, *conjunction.groups]
-
-
-def match_flat(conjunction: Conjunction, flat: FlatEvent) -> bool:
-    """Does the flattened event satisfy the compiled pattern?"""
+def _branch_matches(branch: tuple[Field, ...], flat: FlatEvent) -> bool:
     # Cheap rejection first: a field with no acceptable value can never be met.
-    for field in conjunction.fields:
-        if _candidates(field, flat) == []:
-            return False
-    return _solve(_ordered(conjunction), flat, {})
+    if any(_candidates(field, flat) == [] for field in branch):
+        return False
+    return _solve(branch, flat, {})
 
 
-def first_mismatch(conjunction: Conjunction, flat: FlatEvent) -> str | None:
-    """The first place in the pattern that the event fails (a field path or a ``$or``), None if it matches."""
-    for field in conjunction.fields:
+def match_flat(compiled: CompiledPattern, flat: FlatEvent) -> bool:
+    """Does the flattened event satisfy the compiled pattern (any of its alternatives)?"""
+    return any(_branch_matches(branch, flat) for branch in compiled.branches)
+
+
+def _branch_mismatch(branch: tuple[Field, ...], flat: FlatEvent) -> tuple[int, str] | None:
+    """(fields met before the first failure, what failed), or None if the branch matches."""
+    for index, field in enumerate(branch):
         if _candidates(field, flat) == []:
-            return field.path
-    for group in conjunction.groups:
-        if not any(match_flat(alternative, flat) for alternative in group.alternatives):
-            inner = first_mismatch(group.alternatives[0], flat)
-            return f"{group.where} (no alternative matches; first: {inner})"
-    if not _solve(_ordered(conjunction), flat, {}):
-        paths = ", ".join(field.path for field in conjunction.fields)
-        return f"{paths} (each matches somewhere, but not within the same array element)"
-    return None
+            return index, field.path
+    if _solve(branch, flat, {}):
+        return None
+    paths = ", ".join(field.path for field in branch)
+    return len(branch), f"{paths} (each matches somewhere, but not within the same array element)"
+
+
+def first_mismatch(compiled: CompiledPattern, flat: FlatEvent) -> str | None:
+    """Where the event fails the pattern (a field path), None if it matches.
+
+    With ``$or`` the closest alternative (the one that fails latest) is reported.
+    """
+    failures = []
+    for branch in compiled.branches:
+        failure = _branch_mismatch(branch, flat)
+        if failure is None:
+            return None
+        failures.append(failure)
+    _, what = max(failures, key=lambda failure: failure[0])
+    if len(compiled.branches) == 1:
+        return what
+    return f"{what} (in the closest of {len(compiled.branches)} $or alternatives)"

@@ -7,7 +7,6 @@ offending place in the pattern, e.g. ``detail.price[0].numeric[1]``.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import math
 import re
@@ -16,7 +15,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from components.events.pattern_complexity import WILDCARD_COMPLEXITY_LIMIT, wildcard_complexity
 from components.events.pattern_matchers import (
+    IP_LIKE,
     AnythingBut,
     AnythingButPattern,
     Cidr,
@@ -28,6 +29,8 @@ from components.events.pattern_matchers import (
     Prefix,
     Suffix,
     Wildcard,
+    ip_literal,
+    parse_ip,
 )
 
 OPERATORS = ("prefix", "suffix", "equals-ignore-case", "anything-but", "numeric", "exists", "cidr", "wildcard")
@@ -35,12 +38,13 @@ OR_KEY = "$or"
 # AWS documents numeric matching for -5.0e9..+5.0e9 with at most six digits after the decimal point.
 NUMERIC_LIMIT = 5.0e9
 NUMERIC_DECIMALS = 6
+# Names AWS reserves: they cannot be field names inside a $or alternative.
+RESERVED_IN_OR = frozenset({*OPERATORS, "exactly", "html", "=", "<", "<=", ">", ">=", "regex", "not-wildcard",
+                            "not-equals-ignore-case", "date-after", "date-on-or-after", "date-before",
+                            "date-on-or-before", "in-date-range", "ip-address-in-range",
+                            "ip-address-not-in-range"})
 LOWER_OPERATORS = (">", ">=")
 UPPER_OPERATORS = ("<", "<=")
-# AWS refuses wildcard values it deems too complex ("Rule is too complex - try using fewer wildcard
-# characters"); the recorded case has six '*'. Its real measure is a state-machine complexity, so this
-# count is an approximation: anything above it is certainly refused.
-MAX_WILDCARDS = 5
 
 
 class PatternError(ValueError):
@@ -51,38 +55,47 @@ class PatternError(ValueError):
         self.path = path
         self.reason = reason
 
+    def __reduce__(self) -> tuple:
+        return type(self), (self.path, self.reason)
+
 
 @dataclass(frozen=True)
 class Field:
     """One flattened field of a pattern (``detail.state``) and the values it accepts (any of)."""
 
     path: str
+    where: str  # its place in the pattern, for messages (e.g. ``detail.$or[1].state``)
     matchers: tuple[Matcher, ...]
     absent_ok: bool  # an ``{"exists": false}`` is among the alternatives
+
+    def wildcards(self) -> list[str]:
+        """The wildcard strings this field uses (plain and under anything-but)."""
+        texts: list[str] = []
+        for matcher in self.matchers:
+            if isinstance(matcher, Wildcard):
+                texts.append(matcher.text)
+            elif isinstance(matcher, AnythingButPattern) and matcher.operator == "wildcard":
+                texts.extend(matcher.values)
+        return texts
 
     def accepts(self, value: Any) -> bool:
         return any(matcher.accepts(value) for matcher in self.matchers)
 
 
 @dataclass(frozen=True)
-class OrGroup:
-    """A ``$or`` list: at least one of its alternatives must match."""
+class CompiledPattern:
+    """A pattern as alternatives (one per combination of ``$or`` choices), each a set of fields.
 
-    where: str
-    alternatives: tuple[Conjunction, ...]
+    Like AWS, a later field with the same path replaces an earlier one within an alternative, so
+    ``{"a": {"b": ["x"]}, "a.b": ["y"]}`` (or a repeated JSON key) requires only ``"y"``.
+    """
 
-
-@dataclass(frozen=True)
-class Conjunction:
-    """Everything one pattern object requires: all its fields and one alternative of each ``$or``."""
-
-    fields: tuple[Field, ...]
-    groups: tuple[OrGroup, ...]
+    branches: tuple[tuple[Field, ...], ...]
 
 
 def describe(value: Any) -> str:
     """A value as it appears in the pattern's JSON, shortened for messages."""
-    text = json.dumps(value, ensure_ascii=False)
+    text = json.dumps(value, ensure_ascii=False, default=repr)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
@@ -94,49 +107,83 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def compile_pattern(pattern: Any) -> Conjunction:
+# Each $or multiplies the alternatives; past this many the pattern is refused instead of exploding.
+MAX_BRANCHES = 4096
+
+Branch = dict[str, Field]
+
+
+def compile_pattern(pattern: Any) -> CompiledPattern:
     """Validate a parsed pattern (a dict) and compile it; raises PatternError."""
     if not isinstance(pattern, dict):
         raise PatternError("$", f"an event pattern must be a JSON object, got {describe(pattern)}")
     if not pattern:
         raise PatternError("$", "an event pattern must name at least one field")
-    return _compile_object(pattern, "", "")
+    branches = _compile_object(pattern, "", "", [{}], in_or=False)
+    compiled = CompiledPattern(tuple(tuple(branch.values()) for branch in branches))
+    _check_wildcard_complexity(compiled)
+    return compiled
 
 
-def _compile_object(node: dict, field_path: str, where: str) -> Conjunction:
-    fields: list[Field] = []
-    groups: list[OrGroup] = []
+def _check_wildcard_complexity(compiled: CompiledPattern) -> None:
+    """Refuse a field whose wildcards AWS would find too complex (see pattern_complexity)."""
+    texts: dict[str, dict[str, None]] = {}
+    where: dict[str, str] = {}
+    for branch in compiled.branches:
+        for field in branch:
+            wildcards = field.wildcards()
+            if wildcards:
+                texts.setdefault(field.path, {}).update(dict.fromkeys(wildcards))
+                where.setdefault(field.path, field.where)
+    for path, wildcards in texts.items():
+        complexity = wildcard_complexity(wildcards)
+        if complexity > WILDCARD_COMPLEXITY_LIMIT:
+            raise PatternError(where[path], f"the wildcards on this field are too complex for AWS "
+                                            f"(complexity {complexity}, limit {WILDCARD_COMPLEXITY_LIMIT}): use "
+                                            f"fewer '*' or fewer repeated characters after a '*'")
+
+
+def _compile_object(node: dict, field_path: str, where: str, branches: list[Branch], *,
+                    in_or: bool) -> list[Branch]:
+    """Add an object's fields to every branch, in JSON order; a ``$or`` forks the branches."""
     for key, value in node.items():
+        location = _at(where, key)
         if key == OR_KEY:
-            groups.append(_compile_or(value, field_path, _at(where, key)))
+            branches = _compile_or(value, field_path, location, branches)
             continue
-        path, location = _at(field_path, key), _at(where, key)
+        path = _at(field_path, key)
+        if in_or and key in RESERVED_IN_OR:
+            raise PatternError(location, f"'{key}' is reserved and cannot be a field name inside $or")
         if isinstance(value, dict):
             if not value:
                 raise PatternError(location, "an object in a pattern must name at least one field")
-            nested = _compile_object(value, path, location)
-            fields.extend(nested.fields)
-            groups.extend(nested.groups)
+            branches = _compile_object(value, path, location, branches, in_or=in_or)
         elif isinstance(value, list):
-            fields.append(_compile_leaf(value, path, location))
+            field = _compile_leaf(value, path, location)
+            for branch in branches:
+                branch.pop(path, None)  # the later definition wins and takes the later place
+                branch[path] = field
         else:
             raise PatternError(
                 location, f"must be a list of values to match (e.g. [{describe(value)}]) or an object, "
                 f"got {describe(value)}")
-    return Conjunction(tuple(fields), tuple(groups))
+    return branches
 
 
-def _compile_or(value: Any, field_path: str, where: str) -> OrGroup:
+def _compile_or(value: Any, field_path: str, where: str, branches: list[Branch]) -> list[Branch]:
     if not isinstance(value, list) or len(value) < 2:
         raise PatternError(where, f"$or needs a list of at least two pattern objects, got {describe(value)}")
-    alternatives = []
+    forked: list[Branch] = []
     for index, alternative in enumerate(value):
         location = f"{where}[{index}]"
         if not isinstance(alternative, dict) or not alternative:
             raise PatternError(location, f"each $or alternative must be a non-empty object, got "
                                          f"{describe(alternative)}")
-        alternatives.append(_compile_object(alternative, field_path, location))
-    return OrGroup(where, tuple(alternatives))
+        copies = [dict(branch) for branch in branches]
+        forked.extend(_compile_object(alternative, field_path, location, copies, in_or=True))
+        if len(forked) > MAX_BRANCHES:
+            raise PatternError(where, f"the $or combinations multiply to more than {MAX_BRANCHES} alternatives")
+    return forked
 
 
 def _compile_leaf(values: list, path: str, where: str) -> Field:
@@ -155,8 +202,8 @@ def _compile_leaf(values: list, path: str, where: str) -> Field:
         elif isinstance(value, list):
             raise PatternError(location, f"lists cannot be nested in a list of values, got {describe(value)}")
         else:
-            matchers.append(Exact(value))
-    return Field(path, tuple(matchers), absent_ok)
+            matchers.append(Exact(value, ip_literal(value)))
+    return Field(path, where, tuple(matchers), absent_ok)
 
 
 def _compile_operator(expression: dict, where: str) -> Matcher:
@@ -216,21 +263,26 @@ def _exists(argument: Any, where: str) -> Matcher:
 
 def _cidr(argument: Any, where: str) -> Matcher:
     text = _require_string(argument, where, "cidr")
-    address, slash, mask = text.partition("/")
-    if not slash or not mask.isdigit():
+    address_text, slash, mask_text = text.partition("/")
+    if not slash or not mask_text.isdigit():
         raise PatternError(where, f"cidr needs an IPv4 or IPv6 block like 10.0.0.0/24, got {describe(text)}")
-    try:
-        network = ipaddress.ip_network(f"{address}/{int(mask)}", strict=False)
-    except ValueError as error:
-        raise PatternError(where, f"cidr {describe(text)} is not a valid IP block: {error}") from None
-    return Cidr(network)
+    address = parse_ip(address_text) if IP_LIKE.fullmatch(address_text) else None
+    if address is None:
+        raise PatternError(where, f"cidr {describe(text)}: {describe(address_text)} is not an IPv4 or IPv6 "
+                                  f"address")
+    mask = int(mask_text)
+    if mask >= address.max_prefixlen:
+        raise PatternError(where, f"cidr {describe(text)}: IPv{address.version} mask bits must be below "
+                                  f"{address.max_prefixlen} (match one address with an exact value instead)")
+    # AWS spans the block from the address as written up to the last address under the mask.
+    host_bits = (1 << (address.max_prefixlen - mask)) - 1
+    return Cidr(address.version, int(address), int(address) | host_bits)
 
 
 def compile_wildcard(text: str, where: str) -> re.Pattern[str]:
     """Turn a wildcard (``*`` = any run of characters, ``\\*`` = a literal star) into a regex."""
     parts: list[str] = []
     literal: list[str] = []
-    stars = 0
     index = 0
     while index < len(text):
         char = text[index]
@@ -246,7 +298,6 @@ def compile_wildcard(text: str, where: str) -> re.Pattern[str]:
             if text[index + 1: index + 2] == "*":
                 raise PatternError(where, f"wildcard {describe(text)}: consecutive wildcard characters at "
                                           f"position {index + 1}")
-            stars += 1
             parts.append(re.escape("".join(literal)))
             literal = []
             parts.append(".*")
@@ -254,9 +305,6 @@ def compile_wildcard(text: str, where: str) -> re.Pattern[str]:
             literal.append(char)
         index += 1
     parts.append(re.escape("".join(literal)))
-    if stars > MAX_WILDCARDS:
-        raise PatternError(where, f"wildcard {describe(text)} is too complex for AWS ({stars} '*'; use at "
-                                  f"most {MAX_WILDCARDS})")
     return re.compile("".join(parts), re.DOTALL)
 
 
@@ -264,7 +312,8 @@ def _wildcard(argument: Any, where: str) -> Matcher:
     if isinstance(argument, list):
         raise PatternError(where, "wildcard takes one string, not a list; list several "
                                   "{\"wildcard\": ...} entries instead")
-    return Wildcard(compile_wildcard(_require_string(argument, where, "wildcard"), where))
+    text = _require_string(argument, where, "wildcard")
+    return Wildcard(text, compile_wildcard(text, where))
 
 
 def _numeric_bound(value: Any, where: str) -> float:
@@ -294,9 +343,15 @@ def _numeric(argument: Any, where: str) -> Matcher:
         ((operator, number),) = conditions
         if operator == "=":
             return Numeric(number, True, number, True)
+        # One-sided ranges are closed by AWS at the numeric limit, which must stay outside the range.
         if operator in LOWER_OPERATORS:
-            return Numeric(number, operator == ">=", None, False)
-        return Numeric(None, False, number, operator == "<=")
+            low, low_inclusive, high, high_inclusive = number, operator == ">=", NUMERIC_LIMIT, True
+        else:
+            low, low_inclusive, high, high_inclusive = -NUMERIC_LIMIT, True, number, operator == "<="
+        if low >= high:
+            raise PatternError(where, f"numeric range is empty: {describe(argument)} leaves nothing within "
+                                      f"-5.0e9..5.0e9")
+        return Numeric(low, low_inclusive, high, high_inclusive)
     (low_op, low), (high_op, high) = conditions
     if low_op not in LOWER_OPERATORS or high_op not in UPPER_OPERATORS:
         raise PatternError(where, f"a numeric range needs a lower bound (> or >=) followed by an upper bound "
@@ -337,11 +392,15 @@ def _anything_but(argument: Any, where: str) -> Matcher:
     if isinstance(argument, list) and not argument:
         raise PatternError(where, "anything-but needs at least one value")
     for index, item in enumerate(items):
+        location = f"{where}[{index}]" if isinstance(argument, list) else where
         if not (isinstance(item, str) or _is_number(item)):
-            location = f"{where}[{index}]" if isinstance(argument, list) else where
             raise PatternError(location, f"anything-but accepts only strings and numbers, got {describe(item)}")
-    return AnythingBut(frozenset(i for i in items if isinstance(i, str)),
-                       tuple(i for i in items if not isinstance(i, str)))
+        if _is_number(item):
+            _numeric_bound(item, location)
+    strings = frozenset(item for item in items if isinstance(item, str))
+    if strings and len(strings) != len(set(items)):
+        raise PatternError(where, f"anything-but values must be all strings or all numbers, got {describe(argument)}")
+    return AnythingBut(strings, tuple(item for item in items if not isinstance(item, str)))
 
 
 def _anything_but_test(name: str, values: tuple[str, ...]) -> Callable[[str], bool]:

@@ -18,7 +18,7 @@ from typing import Any
 
 from components.errors import ConfigError
 from components.events.pattern_matching import first_mismatch, flatten_event, match_flat
-from components.events.pattern_syntax import Conjunction, PatternError, compile_pattern
+from components.events.pattern_syntax import CompiledPattern, PatternError, compile_pattern
 
 __all__ = [
     "PatternError", "check_pipe_support", "check_samples", "explain_mismatch", "matches", "pattern_json",
@@ -39,29 +39,32 @@ def _parse_json(text: str, what: str) -> Any:
 
 def pattern_json(pattern: dict) -> str:
     """The compact JSON AWS receives for a pattern (what its length limits count)."""
-    return json.dumps(pattern, separators=(",", ":"), ensure_ascii=False)
+    return json.dumps(pattern, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
 @lru_cache(maxsize=512)
-def _compiled(text: str) -> Conjunction:
+def _compiled(text: str) -> CompiledPattern:
     return compile_pattern(json.loads(text))
 
 
-def _compile(pattern: dict | str, max_length: int | None) -> tuple[dict, Conjunction]:
+def _compile(pattern: dict | str, max_length: int | None) -> tuple[dict, CompiledPattern]:
+    """Parse (if text), check the length, validate and compile; compiled patterns are cached."""
     if isinstance(pattern, str):
-        text = pattern
         parsed = _parse_json(pattern, "the event pattern")
+        length = len(pattern)
     else:
         parsed = pattern
-        try:
-            text = pattern_json(pattern)
-        except (TypeError, ValueError) as error:
-            raise PatternError("$", f"the event pattern is not JSON data: {error}") from None
-    if max_length is not None and len(text) > max_length:
-        raise PatternError("$", f"the event pattern is {len(text)} characters long; the limit is {max_length}")
     if not isinstance(parsed, dict):
-        compile_pattern(parsed)  # raises the shape error with its path
-    return parsed, _compiled(pattern_json(parsed))
+        compile_pattern(parsed)  # raises the shape error at "$"
+    try:
+        canonical = pattern_json(parsed)
+    except (TypeError, ValueError) as error:
+        raise PatternError("$", f"the event pattern is not JSON data: {error}") from None
+    if not isinstance(pattern, str):
+        length = len(canonical)
+    if max_length is not None and length > max_length:
+        raise PatternError("$", f"the event pattern is {length} characters long; the limit is {max_length}")
+    return parsed, _compiled(canonical)
 
 
 def validate_pattern(pattern: dict | str, *, max_length: int | None = None) -> dict:

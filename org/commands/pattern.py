@@ -2,25 +2,22 @@
 
     python -m org pattern test --pattern filter.json --event order.json --event refund.json
 
-Prints MATCH or NO MATCH per event. Exit 0 if every event matches, 1 if any does not,
-2 if the pattern is invalid (the message names the path in the pattern) or a file is unusable.
+Prints MATCH or NO MATCH per event; ``--pipes`` also applies the Pipes filter rules.
+Exit 0 if every event matches, 1 if any does not, 2 if the pattern is invalid (the message
+names the path in the pattern) or a file is unusable.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
-from typing import Any
 
-from components.events.patterns import PatternError, explain_mismatch, validate_pattern
+from components.events.patterns import PatternError, check_pipe_support, explain_mismatch, validate_pattern
+from components.events.samples import load_json_document
 
 EXIT_ALL_MATCH, EXIT_SOME_DO_NOT, EXIT_INVALID = 0, 1, 2
-
-
-class InputError(Exception):
-    """A file that cannot be read or parsed."""
+PIPES_FILTER_MAX_LENGTH = 4096
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -33,46 +30,32 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     test.add_argument("--event", required=True, action="append", type=Path, metavar="FILE", dest="events",
                       help="an event (JSON or JSON5); repeat for several")
     test.add_argument("--max-length", type=int, default=None, metavar="N",
-                      help="also refuse patterns longer than N characters (Pipes: 4096)")
+                      help="also refuse patterns longer than N characters")
+    test.add_argument("--pipes", action="store_true",
+                      help="check as an EventBridge Pipes filter: 4,096 characters, no bus-only operators")
     test.set_defaults(handler=run_test)
-
-
-def load_document(path: Path) -> Any:
-    """A JSON file, or JSON5 (comments, trailing commas) when it is not plain JSON."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise InputError(f"{path}: cannot read: {error.strerror or error}") from None
-    try:
-        return json.loads(text)
-    except ValueError:
-        pass
-    try:
-        import json5
-    except ImportError:  # pragma: no cover - json5 is in requirements-dev.txt
-        raise InputError(f"{path}: not valid JSON (install json5 to read JSON5)") from None
-    try:
-        return json5.loads(text)
-    except ValueError as error:
-        raise InputError(f"{path}: neither JSON nor JSON5: {error}") from None
 
 
 def run_test(args: argparse.Namespace) -> int:
     try:
-        pattern = load_document(args.pattern)
-        validate_pattern(pattern, max_length=args.max_length)
-        events = [(path, load_document(path)) for path in args.events]
-    except InputError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_INVALID
+        pattern = load_json_document(args.pattern)
+        max_length = min(filter(None, (args.max_length, PIPES_FILTER_MAX_LENGTH if args.pipes else None)),
+                         default=None)
+        validate_pattern(pattern, max_length=max_length)
+        if args.pipes:
+            check_pipe_support(pattern)
+        events = [(path, load_json_document(path)) for path in args.events]
+        for path, event in events:
+            if not isinstance(event, dict):
+                raise ValueError(f"{path}: an event must be a JSON object")
     except PatternError as error:
         print(f"error: invalid event pattern in {args.pattern}: {error}", file=sys.stderr)
         return EXIT_INVALID
+    except ValueError as error:  # an unreadable or unparsable file
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_INVALID
     all_match = True
     for path, event in events:
-        if not isinstance(event, dict):
-            print(f"error: {path}: an event must be a JSON object", file=sys.stderr)
-            return EXIT_INVALID
         mismatch = explain_mismatch(pattern, event)
         if mismatch is None:
             print(f"MATCH     {path}")

@@ -75,3 +75,19 @@ def test_max_length_and_unreadable_files_exit_2(tmp_path):
     broken = cli("--pattern", pattern, "--event", tmp_path / "broken.json")
     assert broken.returncode == 2
     assert "neither JSON nor JSON5" in broken.stderr
+    listed = write(tmp_path / "list.json", [{"source": "shop.orders"}])
+    not_an_object = cli("--pattern", pattern, "--event", event, "--event", listed)
+    assert not_an_object.returncode == 2
+    assert not_an_object.stdout == ""  # nothing is reported before every input is known to be usable
+    assert "list.json: an event must be a JSON object" in not_an_object.stderr
+
+
+def test_pipes_flag_refuses_bus_only_operators(tmp_path):
+    pattern = write(tmp_path / "pattern.json", {"detail": {"file": [{"wildcard": "*.png"}]}})
+    event = write(tmp_path / "event.json", {"detail": {"file": "a.png"}})
+    assert cli("--pattern", pattern, "--event", event).returncode == 0
+    result = cli("--pattern", pattern, "--event", event, "--pipes")
+    assert result.returncode == 2
+    assert "detail.file[0].wildcard: wildcard works on event bus rules but not in EventBridge Pipes" in result.stderr
+    long = write(tmp_path / "long.json", {"source": ["x" * 4100]})
+    assert "the limit is 4096" in cli("--pattern", long, "--event", event, "--pipes").stderr

@@ -77,15 +77,34 @@ def rejection(pattern: dict | str, **kwargs) -> PatternError:
     ({"detail": {"type": [{"anything-but": {"numeric": [">", 1]}}]}}, "detail.type[0].anything-but",
      "one of"),
     ({"detail": {"customer": {"ip": [{"cidr": "10.0.0.0/33"}]}}}, "detail.customer.ip[0].cidr",
-     "not a valid IP block"),
+     "IPv4 mask bits must be below 32"),
+    ({"detail": {"customer": {"ip": [{"cidr": "10.0.0.1/32"}]}}}, "detail.customer.ip[0].cidr",
+     "exact value instead"),
+    ({"detail": {"customer": {"ip": [{"cidr": "10.0.0.300/8"}]}}}, "detail.customer.ip[0].cidr",
+     "is not an IPv4 or IPv6 address"),
+    ({"detail": {"customer": {"ip": [{"cidr": "::ffff:10.0.0.0/104"}]}}}, "detail.customer.ip[0].cidr",
+     "is not an IPv4 or IPv6 address"),
     ({"detail": {"customer": {"ip": [{"cidr": "10.0.0.0"}]}}}, "detail.customer.ip[0].cidr",
      "10.0.0.0/24"),
-    ({"detail": {"customer": {"ip": [{"cidr": "2001:db8::/129"}]}}}, "detail.customer.ip[0].cidr",
-     "not a valid IP block"),
+    ({"detail": {"customer": {"ip": [{"cidr": "2001:db8::/128"}]}}}, "detail.customer.ip[0].cidr",
+     "IPv6 mask bits must be below 128"),
+    ({"detail": {"price": [{"numeric": [">", 5e9]}]}}, "detail.price[0].numeric", "leaves nothing"),
+    ({"detail": {"price": [{"numeric": ["<=", -5e9]}]}}, "detail.price[0].numeric", "leaves nothing"),
+    ({"detail": {"type": [{"anything-but": ["a", 1]}]}}, "detail.type[0].anything-but",
+     "all strings or all numbers"),
+    ({"detail": {"type": [{"anything-but": [1, 6e9]}]}}, "detail.type[0].anything-but[1]",
+     "-5.0e9 and 5.0e9"),
+    ({"$or": [{"prefix": ["a"]}, {"b": ["c"]}]}, "$or[0].prefix", "reserved"),
+    ({"$or": [{"a": {"numeric": ["x"]}}, {"b": ["c"]}]}, "$or[0].a.numeric", "reserved"),
     ({"detail": {"path": [{"wildcard": "a/**/b"}]}}, "detail.path[0].wildcard",
      "consecutive wildcard characters at position 3"),
     ({"detail": {"path": [{"wildcard": "a\\b"}]}}, "detail.path[0].wildcard", "backslash"),
-    ({"detail": {"path": [{"wildcard": "*a*b*c*d*e*f"}]}}, "detail.path[0].wildcard", "too complex"),
+    ({"detail": {"path": [{"wildcard": "*a*a*a*a*a*"}]}}, "detail.path", "too complex for AWS (complexity 11"),
+    ({"detail": {"key": [{"wildcard": f"*/datasync/*.{ext}"} for ext in ("bif", "tif", "tiff", "svs")]}},
+     "detail.key", "complexity 16, limit 10"),
+    ({"detail": {"$or": [{"key": [{"wildcard": "*/a/*/b/*"}]},
+                         {"key": [{"anything-but": {"wildcard": ["*/a/*/c/*", "*/a/*/d/*"]}}]}]}},
+     "detail.$or[0].key", "too complex"),
     ({"detail": {"$or": [{"type": ["a"]}]}}, "detail.$or", "at least two"),
     ({"detail": {"$or": [{"type": ["a"]}, {}]}}, "detail.$or[1]", "non-empty object"),
     ({"detail": {"$or": [{"type": ["a"]}, {"price": [{"numeric": ["<"]}]}]}},
@@ -99,12 +118,20 @@ def test_invalid_patterns_name_the_path(pattern, path, reason):
     assert isinstance(error, ValueError)
 
 
+def test_pattern_errors_survive_pickling():
+    import pickle
+
+    error = pickle.loads(pickle.dumps(rejection({"a": "b"})))
+    assert (error.path, str(error)) == ("a", f"a: {error.reason}")
+
+
 def test_whole_pattern_problems_use_the_root_path():
     assert rejection("{not json").path == "$"
     assert "not valid JSON" in rejection("{not json").reason
     assert rejection("[1, 2]").reason.startswith("an event pattern must be a JSON object")
     assert rejection({}).reason == "an event pattern must name at least one field"
     assert rejection('{"a": [NaN]}').path == "$"
+    assert rejection({"a": [float("inf")]}).path == "$"
 
 
 def test_max_length_counts_the_compact_json():
@@ -161,6 +188,30 @@ def test_matching_semantics(pattern, expected):
     assert matches(pattern, ORDER) is expected
 
 
+def test_a_later_field_on_the_same_path_replaces_the_earlier_one_like_aws():
+    # AWS's compiler keeps the last definition of a path (a repeated JSON key behaves the same way)
+    nested_then_dotted = {"a": {"b": ["x"]}, "a.b": ["y"]}
+    assert matches(nested_then_dotted, {"a": {"b": "y"}})
+    assert not matches(nested_then_dotted, {"a": {"b": "x"}})
+    assert matches('{"a": ["x"], "a": ["y"]}', {"a": "y"})
+    # inside a $or alternative the alternative's own definition wins over the shared one
+    shared_then_or = {"a": ["x"], "$or": [{"a": ["y"]}, {"b": ["z"]}]}
+    assert matches(shared_then_or, {"a": "y"})
+    assert matches(shared_then_or, {"a": "x", "b": "z"})
+    assert not matches(shared_then_or, {"a": "x"})
+    # and a shared field after the $or applies to every alternative
+    or_then_shared = {"$or": [{"a": ["y"]}, {"b": ["z"]}], "a": ["x"]}
+    assert matches(or_then_shared, {"a": "x"})
+    assert not matches(or_then_shared, {"a": "y"})
+
+
+def test_or_combinations_are_bounded():
+    pattern = {f"f{i}": {"$or": [{"a": ["x"]}, {"b": ["y"]}]} for i in range(13)}  # 2**13 alternatives
+    error = rejection(pattern)
+    assert "more than 4096 alternatives" in error.reason
+    assert error.path.endswith(".$or")
+
+
 def test_wildcard_escapes_and_anchoring():
     assert matches({"f": [{"wildcard": "a\\*b"}]}, {"f": "a*b"})
     assert not matches({"f": [{"wildcard": "a\\*b"}]}, {"f": "axxb"})
@@ -169,6 +220,39 @@ def test_wildcard_escapes_and_anchoring():
     assert not matches({"f": [{"wildcard": "a.c"}]}, {"f": "abc"})  # '.' is literal, not a regex
     assert not matches({"f": [{"wildcard": "*.png"}]}, {"f": "x.png.bak"})  # anchored at both ends
     assert matches({"f": [{"wildcard": "*"}]}, {"f": ""})
+
+
+def test_cidr_spans_from_the_written_address_like_aws():
+    block = {"ip": [{"cidr": "10.0.0.128/24"}]}  # AWS does not clear the host bits
+    assert matches(block, {"ip": "10.0.0.200"})
+    assert matches(block, {"ip": "10.0.0.255"})
+    assert not matches(block, {"ip": "10.0.0.5"})
+    assert not matches(block, {"ip": "10.0.1.0"})
+    assert matches({"ip": [{"cidr": "2001:db8::/32"}]}, {"ip": "2001:0DB8:ffff::1"})
+
+
+def test_ip_addresses_match_in_any_spelling():
+    assert matches({"ip": ["2001:db8::1"]}, {"ip": "2001:0db8:0:0:0:0:0:1"})
+    assert not matches({"ip": ["2001:db8::1"]}, {"ip": "2001:db8::2"})
+    assert matches({"ip": ["10.0.0.1"]}, {"ip": "10.0.0.1"})
+    assert matches({"ip": ["10.0.0.1"]}, {"ip": "::ffff:a00:1"})  # IPv4-mapped IPv6 is IPv4
+    assert matches({"ip": [{"cidr": "10.0.0.0/8"}]}, {"ip": "::ffff:a09:807"})
+    # AWS only reads plain dotted-quad or hex-and-colon strings as addresses
+    assert not matches({"ip": ["10.0.0.1"]}, {"ip": "::ffff:10.0.0.1"})
+    assert not matches({"ip": [{"cidr": "10.0.0.0/8"}]}, {"ip": "::ffff:10.9.8.7"})
+    assert not matches({"name": ["abc"]}, {"name": "ABC"})
+
+
+def test_wildcard_complexity_matches_what_aws_accepts_and_refuses():
+    from components.events.pattern_complexity import wildcard_complexity
+
+    assert wildcard_complexity(["*:*:*:*:*:event-bus/*"], cap=100) == 11  # recorded AWS rejection
+    assert wildcard_complexity(["arn:aws:events:us-east-1:*:event-bus/*"], cap=100) == 3
+    assert wildcard_complexity(["/Users/*/dir/dir/dir/dir/dir/doc.txt"], cap=100) == 7  # recorded: accepted
+    assert wildcard_complexity(["*.bif", "*.tif", "*.tiff", "*.svs"], cap=100) == 8
+    assert wildcard_complexity([f"*/datasync/*.{ext}" for ext in ("bif", "tif", "tiff", "svs")], cap=100) == 16
+    assert wildcard_complexity(["a\\*b"], cap=100) == 1  # an escaped star is a literal
+    validate_pattern({"key": [{"wildcard": f"*.{ext}"} for ext in ("bif", "tif", "tiff", "svs")]})
 
 
 def test_booleans_null_and_numbers_keep_their_types():
@@ -192,7 +276,10 @@ def test_explain_mismatch_names_the_first_failing_field():
     assert explain_mismatch({"source": ["shop.orders"]}, ORDER) is None
     assert explain_mismatch({"source": ["shop.orders"], "detail": {"type": ["slow"]}}, ORDER) == "detail.type"
     or_pattern = {"detail": {"$or": [{"type": ["slow"]}, {"currency": ["USD"]}]}}
-    assert explain_mismatch(or_pattern, ORDER) == "detail.$or (no alternative matches; first: detail.type)"
+    assert explain_mismatch(or_pattern, ORDER) == "detail.type (in the closest of 2 $or alternatives)"
+    closest = {"source": ["shop.orders"],
+               "$or": [{"detail": {"type": ["slow"]}}, {"detail": {"currency": ["EUR"], "price": [1]}}]}
+    assert explain_mismatch(closest, ORDER) == "detail.price (in the closest of 2 $or alternatives)"
     split = {"detail": {"items": {"sku": ["B-7"], "qty": [2]}}}
     assert "not within the same array element" in explain_mismatch(split, ORDER)
 

@@ -1,0 +1,81 @@
+"""Sample events next to a pattern in stack config: inline objects or JSON/JSON5 files.
+
+Pipes filters and bus rules take the same shape, so users write samples one way everywhere:
+
+    samples:
+      mustMatch: [events/samples/order-placed.json, {source: shop.orders, detail: {total: 120}}]
+      mustNotMatch: [events/samples/order-refunded.json5]
+
+File paths are relative to the project root (where ``Pulumi.yaml`` is).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from components.errors import ConfigError
+from components.events.patterns import check_samples
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+class SampleEvents(BaseModel):
+    """Events a pattern must match and must not match; each an inline object or a file path."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    must_match: list[dict[str, Any] | str] = Field(default_factory=list, alias="mustMatch")
+    must_not_match: list[dict[str, Any] | str] = Field(default_factory=list, alias="mustNotMatch")
+
+
+def load_json_document(path: Path) -> Any:
+    """A JSON file, or JSON5 (comments, trailing commas) when it is not plain JSON; ValueError if neither."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ValueError(f"{path}: cannot read: {error.strerror or error}") from None
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    try:
+        import json5
+    except ImportError:  # pragma: no cover - json5 ships with requirements-dev.txt
+        raise ValueError(f"{path}: not valid JSON (install json5 to read JSON5)") from None
+    try:
+        return json5.loads(text)
+    except ValueError as error:
+        raise ValueError(f"{path}: neither JSON nor JSON5: {error}") from None
+
+
+def _resolve(samples: list[dict[str, Any] | str], key: str, root: Path) -> list[dict[str, Any]]:
+    events = []
+    for index, sample in enumerate(samples):
+        if isinstance(sample, dict):
+            events.append(sample)
+            continue
+        try:
+            document = load_json_document(root / sample)
+        except ValueError as error:
+            raise ConfigError(f"{key}[{index}]: sample event file {error}") from None
+        if not isinstance(document, dict):
+            raise ConfigError(f"{key}[{index}]: sample event file {sample} must hold one JSON object")
+        events.append(document)
+    return events
+
+
+def check_sample_events(pattern: dict | str, samples: SampleEvents | None, *, where: str,
+                        root: Path = PROJECT_ROOT) -> None:
+    """Load the samples (files relative to ``root``) and refuse the pattern if one disagrees with it.
+
+    ``where`` is the config key of the pattern; messages name ``<where>.samples.mustMatch[i]`` for files.
+    """
+    if samples is None:
+        return
+    must_match = _resolve(samples.must_match, f"{where}.samples.mustMatch", root)
+    must_not_match = _resolve(samples.must_not_match, f"{where}.samples.mustNotMatch", root)
+    check_samples(pattern, must_match=must_match, must_not_match=must_not_match, where=where)
