@@ -43,7 +43,6 @@ class Source:
 
     kind: ClassVar[str] = "source"
     parameters_key: ClassVar[str] = ""
-    ordered: ClassVar[bool] = False
     default_batch_size: ClassVar[int] = 10
     max_batch_size: ClassVar[int] = 10000
     supports_dead_letter: ClassVar[bool] = False
@@ -128,10 +127,6 @@ class SqsSource(Source):
             return self.fifo
         return isinstance(self.queue_arn, str) and self.queue_arn.endswith(".fifo")
 
-    @property
-    def ordered(self) -> bool:  # type: ignore[override]
-        return self.is_fifo
-
     def read_statements(self, scope: AwsScope) -> list[Statement]:
         return [Statement("ReadSourceQueue",
                           ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"),
@@ -151,7 +146,6 @@ class SqsSource(Source):
 class _StreamSource(Source):
     """DynamoDB Streams and Kinesis: ordered shards, retries, bisect, parallelization, DLQ."""
 
-    ordered: ClassVar[bool] = True
     default_batch_size: ClassVar[int] = 100
     supports_dead_letter: ClassVar[bool] = True
     allowed_starts: ClassVar[tuple[str, ...]] = ("TRIM_HORIZON", "LATEST")
@@ -271,7 +265,6 @@ class MskSource(Source):
 
     kind: ClassVar[str] = "MSK"
     parameters_key: ClassVar[str] = "managed_streaming_kafka_parameters"
-    ordered: ClassVar[bool] = True
     default_batch_size: ClassVar[int] = 100
     dead_letter_advice: ClassVar[str] = NO_KAFKA_DLQ
 
@@ -365,7 +358,6 @@ class SelfManagedKafkaSource(Source):
 
     kind: ClassVar[str] = "self-managed Kafka"
     parameters_key: ClassVar[str] = "self_managed_kafka_parameters"
-    ordered: ClassVar[bool] = True
     default_batch_size: ClassVar[int] = 100
     dead_letter_advice: ClassVar[str] = NO_KAFKA_DLQ
 
