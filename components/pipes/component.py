@@ -29,8 +29,8 @@ from components.pipes.pitfalls import (
     single_target,
 )
 from components.pipes.policy import AwsScope, Statement, policy_document, trust_policy
-from components.pipes.sources import KinesisStreamSource, MskSource, Source
-from components.pipes.targets import Target
+from components.pipes.sources import KinesisStreamSource, MskSource, Source, SqsSource
+from components.pipes.targets import StepFunctionsTarget, Target
 
 MAX_PIPE_NAME = 64
 PIPE_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_")
@@ -89,6 +89,11 @@ def plan_pipe(name: str, args: EventPipeArgs) -> PipeDesign:
         findings.problems += target.problems()
         source = fit_batch(source, target, args.enrichment, findings)
         check_templates(args.enrichment, target, args.samples, findings)
+    if (isinstance(source, SqsSource) and isinstance(target, StepFunctionsTarget) and not target.synchronous
+            and "<$.messageId>" not in (target.input_template or "")):
+        findings.notes.append("SQS delivers at least once and a pipe cannot name Step Functions executions, so "
+                              "a redelivered message starts a second execution: pass <$.messageId> in the input "
+                              "template as an idempotency key and deduplicate on it in the workflow")
     if isinstance(source, KinesisStreamSource) and any("data" in f for f in filters):
         findings.notes.append("Kinesis filter on 'data': records whose data is not JSON never match and are "
                               "dropped silently; omit the filter and decide in an enrichment if such records "

@@ -169,6 +169,13 @@ class _StreamSource(Source):
             params["dead_letter_config"] = {"arn": self.dead_letter_arn}
         return params
 
+    def notes(self) -> list[str]:
+        if self.dead_letter_arn is None:
+            return []
+        return [f"{self.kind} DLQ: it receives pointers to the failed stream records, not the records; they "
+                "are only readable while the stream retains them (24 hours for DynamoDB Streams), and there "
+                "is no managed redrive back into the pipe"]
+
     def problems(self) -> list[str]:
         found = super().problems()
         if self.starting_position not in self.allowed_starts:

@@ -235,3 +235,17 @@ def test_all_problems_are_reported_together(run):
 ])
 def test_source_settings_out_of_range(run, source, expected):
     assert expected in refused(run, source=source, target=TO_LAMBDA)
+
+
+def test_sqs_to_async_workflow_without_message_id_warns_about_duplicates(run):
+    result = run(pipe_program(source=FROM_QUEUE, target=StepFunctionsTarget(state_machine_arn=STATE_MACHINE)))
+    assert any("a redelivered message starts a second execution" in w for w in result.warnings())
+    keyed = run(pipe_program(source=FROM_QUEUE, target=StepFunctionsTarget(
+        state_machine_arn=STATE_MACHINE, input_template='{"idempotencyKey": "<$.messageId>"}')))
+    assert not any("second execution" in w for w in keyed.warnings())
+
+
+def test_stream_dlq_is_noted_as_pointers_only(run):
+    result = run(pipe_program(source=DynamoDBStreamSource(stream_arn=DDB_STREAM, batch_size=10, dead_letter_arn=DLQ),
+                              target=EventBusTarget(event_bus_arn=BUS)))
+    assert any("pointers to the failed stream records" in w for w in result.warnings())
