@@ -85,6 +85,9 @@ class GroundworkMocks(pulumi.runtime.Mocks):
             }
         if type_ == "aws:kms/key:Key":
             return {"keyId": id_}
+        if type_ == "aws:dynamodb/table:Table" and inputs.get("streamEnabled"):
+            label = "2026-01-01T00:00:00.000"
+            return {"streamArn": f"{state['arn']}/stream/{label}", "streamLabel": label}
         if type_ == "aws:iam/role:Role":
             return {"uniqueId": "AROA" + fake_id(type_, physical, 17).upper()}
         if type_ == "aws:sns/topic:Topic":
