@@ -26,4 +26,5 @@ def test_events_dev_example_plans():
     assert subscriptions["fanout-orders-billing-subscription"]["dataversion"] == ["1.0"]
     assert subscriptions["fanout-orders-shipping-subscription"]["dataversion"] == ["2.0"]
     assert subscriptions["fanout-orders-analytics-subscription"]["type"] == [{"prefix": "order."}]
-    assert not result.warnings()
+    # The pipes of the same stack warn about their own pitfalls; buses and fan-out warn about nothing.
+    assert [w for w in result.warnings() if not w.startswith("EventPipe ")] == []

@@ -25,6 +25,12 @@ PATTERN_TYPES = {"groundwork:pipes:SqsToStepFunctions", "groundwork:pipes:Dynamo
                  "groundwork:pipes:MskToLambda"}
 
 
+def pipe_alarms(run):
+    """The stack's alarms on pipe metrics (the same stack also has bus and fan-out alarms)."""
+    return [a for a in run.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+            if a.inputs["namespace"] == "AWS/EventBridge/Pipes"]
+
+
 @pytest.fixture(scope="module")
 def events_dev():
     return plan_stack("events-dev")
@@ -39,14 +45,14 @@ def test_events_dev_plan_shows_the_full_platform(events_dev):
         "aws:sqs/queue:Queue", "aws:dynamodb/table:Table", "aws:kinesis/stream:Stream", "aws:sfn/stateMachine:StateMachine",
         "aws:lambda/function:Function", "aws:cloudwatch/eventBus:EventBus",
         "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream", "aws:s3/bucket:Bucket", "aws:sns/topic:Topic"}
-    assert len(events_dev.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")) == 15
+    assert len(pipe_alarms(events_dev)) == 15
 
 
 def test_pipes_point_at_the_declared_sources_and_targets(events_dev):
     pipe = {p.inputs["name"]: p.inputs for p in events_dev.of_type("aws:pipes/pipe:Pipe")}
     table = events_dev.one("aws:dynamodb/table:Table", "powers")
     assert pipe["orders-dev-power-events"]["source"] == table.outputs["streamArn"]
-    assert pipe["orders-dev-power-events"]["target"] == events_dev.one("aws:cloudwatch/eventBus:EventBus").outputs["arn"]
+    assert pipe["orders-dev-power-events"]["target"] == events_dev.one("aws:cloudwatch/eventBus:EventBus", "domain-bus").outputs["arn"]
     assert pipe["orders-dev-order-fulfillment"]["source"] == events_dev.one("aws:sqs/queue:Queue", "orders").outputs["arn"]
     assert pipe["orders-dev-high-value-archive"]["target"] == events_dev.one(
         "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream").outputs["arn"]
@@ -58,13 +64,12 @@ def test_pipes_point_at_the_declared_sources_and_targets(events_dev):
 
 
 def test_every_pipe_and_alarm_is_tagged_and_alarms_notify_the_encrypted_topic(events_dev):
-    topic = events_dev.one("aws:sns/topic:Topic")
+    topic = events_dev.one("aws:sns/topic:Topic", "pipe-alarms-topic")
     assert topic.inputs["kmsMasterKeyId"] == events_dev.one("aws:kms/key:Key").outputs["arn"]
     for pipe in events_dev.of_type("aws:pipes/pipe:Pipe"):
         assert pipe.inputs["tags"]["context"] == "orders" and pipe.inputs["tags"]["usage"] == "POC"
-    for alarm in events_dev.of_type("aws:cloudwatch/metricAlarm:MetricAlarm"):
+    for alarm in pipe_alarms(events_dev):
         assert alarm.inputs["alarmActions"] == [topic.outputs["arn"]]
-        assert alarm.inputs["namespace"] == "AWS/EventBridge/Pipes"
 
 
 def test_example_roles_are_scoped(events_dev):
