@@ -381,3 +381,13 @@ def test_routes_can_come_from_ssm(mailbox, monkeypatch):
     handler.handler(event(message_id, [f"shop-prod@{DOMAIN}"]))
 
     assert sent()[0].destinations[0] == "shop.team@acme-corp.example"
+
+
+def test_the_request_body_hook_is_removed_after_each_send(mailbox):
+    message_id = store(mailbox, plain_message())
+    handler.handler(event(message_id, [f"shop-prod@{DOMAIN}"]))
+
+    other = b"From: forwarder@" + DOMAIN.encode() + b"\r\nTo: x@example.org\r\nSubject: plain\r\n\r\nhi\r\n"
+    handler._client("sesv2").send_email(FromEmailAddress=SENDER, Destination={"ToAddresses": ["x@example.org"]},
+                                        Content={"Raw": {"Data": other}})
+    assert sent()[-1].raw_data.encode() == other  # sent as given, not replaced by the last message
