@@ -8,6 +8,10 @@ import sys
 
 # Sub-command modules, each with add_parser(subparsers); handlers return the exit code.
 COMMANDS = [
+    "org.commands.validate",
+    "org.commands.vend",
+    "org.commands.list",
+    "org.commands.diagram",
     "org.plan.command",
 ]
 
