@@ -218,6 +218,9 @@ def test_forwarder_function_runtime_package_and_environment(declared):
         "domain": DOMAIN, "catchAll": "platform@acme-corp.example",
         "routes": {f"data-lake@{DOMAIN}": ["alice@acme-corp.example", "bob@partner.example"],
                    f"shop-prod@{DOMAIN}": ["shop-team@acme-corp.example"]}}
+    log_group = declared.one("aws:cloudwatch/logGroup:LogGroup").inputs
+    assert log_group["name"] == "/aws/lambda/shop-dev-mail-forwarder" and log_group["retentionInDays"] == 30
+    assert inputs["loggingConfig"]["logGroup"] == log_group["name"]
     code = inputs["code"]
     assert isinstance(code, pulumi.AssetArchive)
     assert set(code.assets) == {"handler.py"}
