@@ -276,3 +276,19 @@ def test_every_resource_belongs_to_a_mail_component_and_is_tagged(declared):
             assert resource.parent in components, resource.name
     bucket = declared.one("aws:s3/bucket:Bucket")
     assert bucket.inputs["tags"]["context"] == "shop"
+
+
+def test_the_org_stack_routes_every_vended_account_to_its_owner(run):
+    from components.program import build
+    from org.loader import load_org
+
+    org = load_org(Path("org"))
+    config = stack_config(context="platform", stage="prod", org={"path": "org"},
+                          mail={"zone": {"domainName": org.mail_domain}, "catchAll": "ops@acme-corp.example"})
+    result = run(build, config=config)
+
+    routes = json.loads(result.one("aws:ssm/parameter:Parameter", "mail-routes").inputs["value"])
+    assert routes["domain"] == org.mail_domain
+    assert routes["routes"] == {a.email: [a.owner.lower()] for a in org.accounts}
+    assert result.one("aws:ses/receiptRule:ReceiptRule").inputs["recipients"] == [org.mail_domain]
+    assert result.stack_outputs["mail"]["mailboxes"] == routes["routes"]
