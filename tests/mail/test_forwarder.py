@@ -391,3 +391,22 @@ def test_the_request_body_hook_is_removed_after_each_send(mailbox):
     handler._client("sesv2").send_email(FromEmailAddress=SENDER, Destination={"ToAddresses": ["x@example.org"]},
                                         Content={"Raw": {"Data": other}})
     assert sent()[-1].raw_data.encode() == other  # sent as given, not replaced by the last message
+
+
+def test_lf_only_message_without_from_uses_the_envelope_sender(mailbox):
+    raw = (f"To: shop-prod@{DOMAIN}\nSubject: cron output\nDKIM-Signature: v=1; b=x\n\n"
+           "line one\nline two\n").encode()
+    message_id = store(mailbox, raw)
+
+    handler.handler(event(message_id, [f"shop-prod@{DOMAIN}"], source="cron@build.example.org"))
+
+    [out] = sent()
+    forwarded = out.raw_data.encode()
+    header_block, body = forwarded.split(b"\n\n", 1)
+    assert b"\r\n" not in header_block  # the stored line endings are kept consistent
+    assert body == b"line one\nline two\n"
+    message = parsed(out.raw_data)
+    assert message["From"].addresses[0].addr_spec == SENDER
+    assert message["From"].addresses[0].display_name == "cron@build.example.org"
+    assert message["Reply-To"].addresses[0].addr_spec == "cron@build.example.org"
+    assert "DKIM-Signature" not in message and message["Subject"] == "cron output"

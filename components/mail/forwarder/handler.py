@@ -194,7 +194,7 @@ def forward(ses: dict[str, Any]) -> list[dict[str, Any]]:
             continue
         try:
             if source is None:
-                source = _Source.fetch(settings["bucket"], key)
+                source = _Source.fetch(settings["bucket"], key, mail.get("source") or "")
             if source.already_forwarded():
                 result["action"] = "loop"
                 LOG.warning("dropping %s: it was already forwarded by us (loop)", message_id)
@@ -273,14 +273,16 @@ class _Source:
     sent and is written straight into the buffer that is handed to SES (no second copy).
     """
 
-    def __init__(self, bucket: str, key: str, head: bytes, size: int, body_start: int) -> None:
+    def __init__(self, bucket: str, key: str, head: bytes, size: int, body_start: int,
+                 envelope_sender: str = "") -> None:
         self.bucket, self.key, self.head, self.size, self.body_start = bucket, key, head, size, body_start
+        self.envelope_sender = envelope_sender
         self.header_block = head[:body_start]
         self.headers = BytesParser(policy=policy.default).parsebytes(self.header_block, headersonly=True)
         self.fields = _split_fields(self.header_block)
 
     @classmethod
-    def fetch(cls, bucket: str, key: str) -> _Source:
+    def fetch(cls, bucket: str, key: str, envelope_sender: str = "") -> _Source:
         response = _client("s3").get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{HEAD_CHUNK - 1}")
         head = response["Body"].read()
         size = _total_size(response, len(head))
@@ -289,7 +291,7 @@ class _Source:
             head = _client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
             match = HEADER_END.search(head)
         body_start = match.end() if match else len(head)
-        return cls(bucket, key, head, size, body_start)
+        return cls(bucket, key, head, size, body_start, envelope_sender)
 
     @property
     def newline(self) -> bytes:
@@ -300,6 +302,7 @@ class _Source:
         return any(name == FORWARDED_HEADER.lower() for name, _ in self.fields)
 
     def original_sender(self) -> tuple[str, str]:
+        """(display name, address) of the From header; the SMTP envelope sender if it has none."""
         try:
             addresses = self.headers["From"].addresses if self.headers["From"] is not None else ()
         except (AttributeError, IndexError, TypeError, ValueError):
@@ -307,6 +310,8 @@ class _Source:
         if addresses:
             return addresses[0].display_name or "", addresses[0].addr_spec or ""
         name, addr = parseaddr(str(self.headers.get("From", "") or ""))
+        if not addr and "@" in self.envelope_sender:
+            return name, self.envelope_sender
         return name, addr
 
     def chunks(self, headers: bytes) -> Iterator[bytes]:
