@@ -73,7 +73,7 @@ class MailReceiving(pulumi.ComponentResource):
         # --- raw mail bucket -------------------------------------------------------------
         self.bucket = aws.s3.Bucket(
             f"{name}-raw",
-            bucket=account_id.apply(lambda account: ctx.name("mail-raw", account, region)[:63]),
+            bucket=account_id.apply(lambda account: ctx.name("mail-raw", account, region)[:63].rstrip("-")),
             opts=child,
         )
         self.ownership = aws.s3.BucketOwnershipControls(

@@ -292,3 +292,12 @@ def test_the_org_stack_routes_every_vended_account_to_its_owner(run):
     assert routes["routes"] == {a.email: [a.owner.lower()] for a in org.accounts}
     assert result.one("aws:ses/receiptRule:ReceiptRule").inputs["recipients"] == [org.mail_domain]
     assert result.stack_outputs["mail"]["mailboxes"] == routes["routes"]
+
+
+def test_long_contexts_still_give_valid_bucket_and_rule_names(run):
+    context = "a" + "b" * 30 + "c"  # the longest context the stack config allows
+    result = run(mail_program(SETTINGS), config=stack_config(context=context, stage="staging"))
+    bucket = result.one("aws:s3/bucket:Bucket").inputs["bucket"]
+    assert len(bucket) <= 63 and bucket[-1].isalnum() and bucket.startswith(f"{context}-staging-mail-raw-")
+    assert len(result.one("aws:ses/receiptRule:ReceiptRule").inputs["name"]) <= 64
+    assert len(result.one("aws:lambda/function:Function").inputs["name"]) <= 64
