@@ -10,12 +10,14 @@ from __future__ import annotations
 from components.errors import ConfigError
 
 # AWS regions with an SES email receiving endpoint (inbound-smtp.<region>.amazonaws.com).
-# Source: AWS General Reference, "Amazon Simple Email Service endpoints and quotas", section
-# "Email Receiving endpoints" (checked 2026-11-24). The January 2024 table listed us-east-1,
-# us-east-2, us-west-2, ap-southeast-1/2/3, ap-northeast-1, ca-central-1, eu-central-1,
-# eu-west-1 and eu-west-2 (the September 2023 "SES email receiving in 7 new regions"
-# launch plus Jakarta); the later additions below are confirmed by the same table's
-# inbound-smtp endpoints in use. Add a region here only once AWS lists its endpoint.
+# Source: AWS General Reference, "Amazon Simple Email Service endpoints and quotas", table
+# "Email Receiving endpoints" (checked 2026-11-24). Its January 2024 version listed us-east-1,
+# us-east-2, us-west-2, ca-central-1, eu-west-1, eu-west-2, eu-central-1, ap-northeast-1 and
+# ap-southeast-1/2/3 (after the September 2023 "receiving in 7 new regions" launch). The later
+# additions here (us-west-1, sa-east-1, eu-west-3, eu-south-1, eu-north-1, ap-northeast-2/3,
+# ap-south-1, af-south-1, il-central-1) were confirmed by their inbound-smtp endpoints serving
+# as MX targets in public deployments, not by a copy of the current table. Regions without such
+# evidence (e.g. me-south-1, ap-east-1, GovCloud, China) are refused; add one once AWS lists it.
 SES_RECEIVING_REGIONS: frozenset[str] = frozenset({
     "us-east-1", "us-east-2", "us-west-1", "us-west-2",
     "ca-central-1", "sa-east-1",
