@@ -179,7 +179,8 @@ def test_plan_of_the_example_org_stack():
     assert document["counts"]["aws:organizations/account:Account"] == 5
     assert document["counts"]["aws:organizations/organizationalUnit:OrganizationalUnit"] == 6
     parameters = sorted(r["inputs"]["name"] for r in document["resources"]
-                        if r["type"] == "aws:ssm/parameter:Parameter")
+                        if r["type"] == "aws:ssm/parameter:Parameter"
+                        and r["inputs"]["name"].endswith("/account/id"))  # mail adds its own parameters
     assert parameters == sorted(f"/prod/platform/{a.name}/account/id" for a in load_org(EXAMPLE_ORG).accounts)
     assert set(document["outputs"]["accountIds"]) == {a.name for a in load_org(EXAMPLE_ORG).accounts}
 

@@ -1,0 +1,217 @@
+"""``groundwork:mail``: every vended account gets ``<account>@<mail domain>``, forwarded to its owner.
+
+Example (Pulumi.org.yaml)::
+
+    groundwork:mail:
+      zone: {domainName: aws.acme-corp.example}   # or {zoneId: Z0123456789ABCDEFGHIJ}
+      catchAll: platform-team@acme-corp.example
+      retentionDays: 90
+
+Everything is validated (config, region, org data, routing table) before any resource is declared.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from components.context import NAMESPACE, format_validation_error
+from components.errors import ConfigError
+from components.mail.domain import CreatedZone, ImportedZone, MailDomain, MailDomainArgs, ZoneChoice
+from components.mail.receiving import MailReceiving, MailReceivingArgs
+from components.mail.regions import require_receiving_region
+from components.mail.routing import ADDRESS, RoutingTable, build_routing_table
+
+KEY = f"{NAMESPACE}:mail"
+ZONE_ID = re.compile(r"^Z[A-Z0-9]{1,31}$")
+DOMAIN_NAME = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+SNS_TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$")
+SSM_ADVANCED_LIMIT = 8192
+
+
+class ZoneSettings(BaseModel):
+    """Exactly one of ``zoneId`` (import an existing hosted zone) or ``domainName`` (create one)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    zone_id: str | None = Field(default=None, alias="zoneId")
+    domain_name: str | None = Field(default=None, alias="domainName")
+
+    @field_validator("zone_id")
+    @classmethod
+    def _zone_id(cls, value: str | None) -> str | None:
+        if value is not None and not ZONE_ID.match(value):
+            raise ValueError("must be a Route 53 hosted zone id like Z0123456789ABCDEFGHIJ")
+        return value
+
+    @field_validator("domain_name")
+    @classmethod
+    def _domain(cls, value: str | None) -> str | None:
+        if value is not None and not DOMAIN_NAME.match(value.lower().rstrip(".")):
+            raise ValueError("must be a DNS domain name like aws.example.com")
+        return value.lower().rstrip(".") if value else value
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> ZoneSettings:
+        if self.zone_id and self.domain_name:
+            raise ValueError("give either zoneId (use an existing hosted zone) or domainName (create "
+                             "a hosted zone), not both")
+        if not self.zone_id and not self.domain_name:
+            raise ValueError("give zoneId (use an existing hosted zone) or domainName (create a "
+                             "hosted zone for it)")
+        return self
+
+    def choice(self) -> ZoneChoice:
+        return ImportedZone(self.zone_id) if self.zone_id else CreatedZone(str(self.domain_name))
+
+
+class MailSettings(BaseModel):
+    """The ``groundwork:mail`` object."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    zone: ZoneSettings
+    mail_exchange: str | None = Field(default=None, alias="mailExchange",
+                                      description="name with the MX record; defaults to the mail domain")
+    catch_all: str | None = Field(default=None, alias="catchAll")
+    drop_spam: bool = Field(default=False, alias="dropSpam")
+    retention_days: int = Field(default=90, alias="retentionDays", ge=1, le=3650)
+    sender: str | None = Field(default=None, description="verified From address; default forwarder@<domain>")
+    org_path: str = Field(default="org", alias="orgPath")
+    alarm_topic_arn: str | None = Field(default=None, alias="alarmTopicArn")
+
+    @field_validator("catch_all", "sender")
+    @classmethod
+    def _address(cls, value: str | None) -> str | None:
+        if value is not None and not ADDRESS.match(value):
+            raise ValueError("must be an email address like name@example.com")
+        return value.lower() if value else value
+
+    @field_validator("mail_exchange")
+    @classmethod
+    def _exchange(cls, value: str | None) -> str | None:
+        if value is not None and not DOMAIN_NAME.match(value.lower().rstrip(".")):
+            raise ValueError("must be a DNS domain name like aws.example.com")
+        return value.lower().rstrip(".") if value else value
+
+    @field_validator("alarm_topic_arn")
+    @classmethod
+    def _topic(cls, value: str | None) -> str | None:
+        if value is not None and not SNS_TOPIC_ARN.match(value):
+            raise ValueError("must be an SNS topic ARN")
+        return value
+
+    @classmethod
+    def parse(cls, raw: object) -> MailSettings:
+        if not isinstance(raw, dict):
+            raise ConfigError(f"Invalid stack config:\n{KEY} must be an object with at least 'zone' "
+                              "({domainName: ...} or {zoneId: ...})")
+        try:
+            return cls.model_validate(raw)
+        except ValidationError as error:
+            raise ConfigError("Invalid stack config:\n" + format_validation_error(error, KEY, {})) from None
+
+
+class MailPlan(BaseModel):
+    """Everything decided before declaring resources (also handy for tests and plans)."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    settings: MailSettings
+    region: str
+    domain: str
+    sender: str
+    routing: RoutingTable
+
+
+def plan(program: Any, raw_settings: object) -> MailPlan:
+    """Validate config, region, org data and routing; raise one ConfigError on any problem."""
+    settings = MailSettings.parse(raw_settings)
+    region = require_receiving_region(_region())
+    org = _org_data(program, settings)
+    domain = org.mail_domain.lower().rstrip(".")
+    problems = []
+    if settings.mail_exchange and settings.mail_exchange != domain:
+        problems.append(
+            f"{KEY}.mailExchange = {settings.mail_exchange!r}: accounts receive mail as "
+            f"<account>@{domain} (org mailDomain), so the MX record must be on {domain}; leave "
+            "mailExchange out or set it to the mail domain"
+        )
+    zone = settings.zone
+    if zone.domain_name and domain != zone.domain_name and not domain.endswith("." + zone.domain_name):
+        problems.append(
+            f"{KEY}.zone.domainName = {zone.domain_name!r}: the mail domain {domain} is not that domain "
+            "or a subdomain of it, so its records cannot live in that hosted zone"
+        )
+    sender = settings.sender or f"forwarder@{domain}"
+    if sender.rpartition("@")[2] != domain:
+        problems.append(f"{KEY}.sender = {sender!r}: must be an address on {domain}, the domain SES "
+                        "verifies for this stack (SES only sends from verified identities)")
+    if problems:
+        raise ConfigError("Invalid stack config:\n" + "\n".join(problems))
+    routing = build_routing_table(org, settings.catch_all)
+    size = len(routing.to_json())
+    if size > SSM_ADVANCED_LIMIT:
+        raise ConfigError(
+            f"Invalid mail routing:\nthe routing table is {size} characters, more than the {SSM_ADVANCED_LIMIT} "
+            "an SSM parameter holds; shorten owner lists or split the accounts across mail domains"
+        )
+    return MailPlan(settings=settings, region=region, domain=domain, sender=sender, routing=routing)
+
+
+def build(program: Any, settings: object) -> MailReceiving:
+    """Declare the mail domain and the receiving pipeline for ``groundwork:mail``."""
+    decided = plan(program, settings)
+    ctx = program.context
+    zone_parameter = f"{ctx.ssm_prefix}mail/{decided.domain}/hostedzone/id"
+    mail_domain = MailDomain("mail-domain", MailDomainArgs(
+        zone=decided.settings.zone.choice(),
+        mail_exchange=decided.domain,
+        region=decided.region,
+        zone_id_parameter=zone_parameter,
+    ))
+    receiving = MailReceiving("mail", MailReceivingArgs(
+        context=ctx,
+        domains=[decided.domain],
+        region=decided.region,
+        sender=decided.sender,
+        routes_json=decided.routing.to_json(),
+        retention_days=decided.settings.retention_days,
+        drop_spam=decided.settings.drop_spam,
+        alarm_actions=[decided.settings.alarm_topic_arn] if decided.settings.alarm_topic_arn else [],
+    ), opts=pulumi.ResourceOptions(depends_on=[mail_domain]))
+    program.shared["mail_domain"] = mail_domain
+    program.shared["mail"] = receiving
+    pulumi.export("mail", {
+        "domain": decided.domain,
+        "sender": decided.sender,
+        "zoneId": mail_domain.zone_id,
+        "nameServers": mail_domain.name_servers,
+        "rawMailBucket": receiving.bucket.bucket,
+        "mailboxes": {address: targets for address, targets in decided.routing.routes.items()},
+    })
+    return receiving
+
+
+def _region() -> str | None:
+    return pulumi.Config("aws").get("region") or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+
+
+def _org_data(program: Any, settings: MailSettings) -> Any:
+    shared = getattr(program, "shared", {}) or {}
+    if shared.get("org_data") is not None:
+        return shared["org_data"]
+    try:
+        from org.loader import OrgValidationError, load_org
+    except ImportError as error:  # the org data loader is part of the organization feature
+        raise ConfigError(f"{KEY} needs the org data loader (org/loader.py): {error}") from None
+    try:
+        return load_org(Path(settings.org_path))
+    except OrgValidationError as error:
+        problems = getattr(error, "problems", None) or [str(error)]
+        raise ConfigError("Invalid org data:\n" + "\n".join(problems)) from None

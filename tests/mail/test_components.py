@@ -1,0 +1,303 @@
+"""Mail routing under the mock runtime: every resource, its key properties and the refusals."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pulumi
+import pytest
+
+from components.context import load_context
+from components.conventions import apply_conventions
+from components.errors import ConfigError
+from components.mail.program import build as build_mail
+from components.program import Program
+from tests.conftest import stack_config
+
+DOMAIN = "aws.acme-corp.example"
+ACCOUNT = "123456789012"
+REGION = "eu-west-1"
+RULE_SET = "shop-dev-mail"
+RULE = "shop-dev-mail-aws-acme-corp-example"
+RULE_ARN = f"arn:aws:ses:{REGION}:{ACCOUNT}:receipt-rule-set/{RULE_SET}:receipt-rule/{RULE}"
+BUCKET = f"shop-dev-mail-raw-{ACCOUNT}-{REGION}"
+BUCKET_ARN = f"arn:aws:s3:::{BUCKET}"
+
+
+@dataclass
+class Account:
+    name: str
+    owner: str
+    email: str = ""
+    source: Path = field(default=Path("."))
+
+    def __post_init__(self) -> None:
+        self.email = f"{self.name}@{DOMAIN}"
+        self.source = Path(f"org/accounts/{self.name}.yaml")
+
+
+@dataclass
+class Org:
+    mail_domain: str = DOMAIN
+    accounts: list[Account] = field(default_factory=lambda: [
+        Account("shop-prod", "shop-team@acme-corp.example"),
+        Account("data-lake", "alice@acme-corp.example,bob@partner.example"),
+    ])
+
+
+SETTINGS = {"zone": {"domainName": "acme-corp.example"}, "catchAll": "platform@acme-corp.example"}
+
+
+def mail_program(settings: object, org: Org | None = None):
+    def body() -> None:
+        ctx = load_context()
+        apply_conventions(ctx)
+        program = Program(ctx, pulumi.Config("groundwork"), "groundwork", "test",
+                          {"org_data": org or Org()})
+        build_mail(program, settings)
+
+    return body
+
+
+@pytest.fixture
+def declared(run):
+    return run(mail_program(SETTINGS))
+
+
+def policy_of(resource) -> dict:
+    return json.loads(resource.inputs["policy"])
+
+
+def test_created_zone_gets_mx_verification_and_dkim_records(declared):
+    zone = declared.one("aws:route53/zone:Zone")
+    assert zone.inputs["name"] == "acme-corp.example"
+    zone_id = zone.outputs["zoneId"]
+    records = {r.name: r.inputs for r in declared.of_type("aws:route53/record:Record")}
+    assert records["mail-domain-mx"] == {**records["mail-domain-mx"], "zoneId": zone_id, "name": DOMAIN,
+                                         "type": "MX", "records": [f"10 inbound-smtp.{REGION}.amazonaws.com"]}
+    identity = declared.one("aws:ses/domainIdentity:DomainIdentity")
+    assert identity.inputs["domain"] == DOMAIN
+    verification = records["mail-domain-verification"]
+    assert (verification["name"], verification["type"]) == (f"_amazonses.{DOMAIN}", "TXT")
+    assert verification["records"] == [identity.outputs["verificationToken"]]
+    tokens = declared.one("aws:ses/domainDkim:DomainDkim").outputs["dkimTokens"]
+    dkim = [records[f"mail-domain-dkim-{i}"] for i in range(3)]
+    assert [(r["name"], r["type"], r["records"]) for r in dkim] == [
+        (f"{t}._domainkey.{DOMAIN}", "CNAME", [f"{t}.dkim.amazonses.com"]) for t in tokens]
+    parameter = declared.one("aws:ssm/parameter:Parameter", "mail-domain-zone-id")
+    assert parameter.inputs["name"] == f"/dev/shop/mail/{DOMAIN}/hostedzone/id"
+    assert parameter.inputs["value"] == zone_id
+    component = declared.one("groundwork:mail:MailDomain")
+    assert all(declared.by_urn(r.parent) == component for r in declared.of_type("aws:route53/record:Record"))
+
+
+def test_imported_zone_is_used_not_created(run):
+    result = run(mail_program({"zone": {"zoneId": "Z0123456789ABCDEFGHIJ"}}))
+    assert result.of_type("aws:route53/zone:Zone") == []
+    assert {r.inputs["zoneId"] for r in result.of_type("aws:route53/record:Record")} == {"Z0123456789ABCDEFGHIJ"}
+    assert not [p for p in result.of_type("aws:ssm/parameter:Parameter") if "hostedzone" in p.inputs["name"]]
+
+
+@pytest.mark.parametrize(("zone", "message"), [
+    ({"zoneId": "Z0123456789ABCDEFGHIJ", "domainName": DOMAIN}, "not both"),
+    ({}, "give zoneId (use an existing hosted zone) or domainName"),
+    ({"zoneId": "zone-1"}, "groundwork:mail.zone.zoneId = 'zone-1': must be a Route 53 hosted zone id"),
+    ({"domainName": "other.example"}, "is not that domain or a subdomain"),
+])
+def test_zone_must_be_exactly_one_valid_choice(run, zone, message):
+    with pytest.raises(ConfigError) as raised:
+        run(mail_program({"zone": zone}))
+    assert message in str(raised.value)
+    assert "groundwork:mail" in str(raised.value)
+
+
+def test_a_region_without_ses_receiving_is_refused_before_anything_is_declared(run):
+    with pytest.raises(ConfigError) as raised:
+        run(mail_program(SETTINGS), config=stack_config(**{"aws:region": "ap-east-1"}))
+    message = str(raised.value)
+    assert "aws:region = 'ap-east-1': SES does not receive email in this region" in message
+    assert "eu-west-1" in message
+
+
+@pytest.mark.parametrize(("settings", "org", "message"), [
+    ({**SETTINGS, "catchAll": f"postmaster@{DOMAIN}"}, None, "catchAll = 'postmaster@aws.acme-corp.example' is on the mail domain"),
+    (SETTINGS, Org(accounts=[Account("shop-prod", "shop team")]), "org/accounts/shop-prod.yaml: owner = 'shop team': not an email address"),
+    (SETTINGS, Org(accounts=[Account("shop-prod", f"data-lake@{DOMAIN}")]), "would be forwarded back to SES in a loop"),
+    ({**SETTINGS, "sender": "noreply@acme-corp.example"}, None, "sender = 'noreply@acme-corp.example': must be an address on"),
+    ({**SETTINGS, "mailExchange": "mail.acme-corp.example"}, None, "so the MX record must be on aws.acme-corp.example"),
+    ({**SETTINGS, "retentionDays": 0}, None, "groundwork:mail.retentionDays = 0"),
+    ({**SETTINGS, "colour": "blue"}, None, "groundwork:mail.colour is not a known setting"),
+])
+def test_mistakes_are_refused_with_a_clear_message(run, settings, org, message):
+    with pytest.raises(ConfigError) as raised:
+        run(mail_program(settings, org))
+    assert message in str(raised.value)
+
+
+def test_raw_mail_bucket_is_private_encrypted_and_expires(declared):
+    bucket = declared.one("aws:s3/bucket:Bucket")
+    assert bucket.inputs["bucket"] == BUCKET
+    block = declared.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs
+    assert all(block[k] is True for k in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls",
+                                          "restrictPublicBuckets"))
+    encryption = declared.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")
+    assert encryption.inputs["rules"] == [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}]
+    ownership = declared.one("aws:s3/bucketOwnershipControls:BucketOwnershipControls")
+    assert ownership.inputs["rule"] == {"objectOwnership": "BucketOwnerEnforced"}
+    rules = {r["id"]: r for r in declared.one(
+        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs["rules"]}
+    assert rules["expire-raw-mail"]["filter"] == {"prefix": "inbound/"}
+    assert rules["expire-raw-mail"]["expiration"] == {"days": 90}
+    assert rules["expire-forwarding-markers"]["expiration"] == {"days": 90}
+
+
+def test_retention_is_configurable(run):
+    result = run(mail_program({**SETTINGS, "retentionDays": 30}))
+    rules = result.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs["rules"]
+    assert rules[0]["expiration"] == {"days": 30}
+
+
+def test_only_our_receipt_rule_may_write_to_the_bucket(declared):
+    statements = {s["Sid"]: s for s in policy_of(declared.one("aws:s3/bucketPolicy:BucketPolicy"))["Statement"]}
+    assert statements["AllowSESPutsFromOurReceiptRules"] == {
+        "Sid": "AllowSESPutsFromOurReceiptRules", "Effect": "Allow",
+        "Principal": {"Service": "ses.amazonaws.com"}, "Action": "s3:PutObject",
+        "Resource": f"{BUCKET_ARN}/inbound/*",
+        "Condition": {"StringEquals": {"AWS:SourceAccount": ACCOUNT, "AWS:SourceArn": [RULE_ARN]}},
+    }
+    deny = statements["DenyInsecureTransport"]
+    assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert deny["Resource"] == [BUCKET_ARN, f"{BUCKET_ARN}/*"]
+
+
+def test_receipt_rule_stores_then_invokes_and_is_made_active(declared):
+    rule_set = declared.one("aws:ses/receiptRuleSet:ReceiptRuleSet")
+    assert rule_set.inputs["ruleSetName"] == RULE_SET
+    rule = declared.one("aws:ses/receiptRule:ReceiptRule")
+    function = declared.one("aws:lambda/function:Function")
+    assert rule.inputs["name"] == RULE
+    assert rule.inputs["ruleSetName"] == RULE_SET
+    assert rule.inputs["recipients"] == [DOMAIN]
+    assert rule.inputs["tlsPolicy"] == "Require"
+    assert rule.inputs["scanEnabled"] is True and rule.inputs["enabled"] is True
+    assert rule.inputs["s3Actions"] == [{"bucketName": BUCKET, "objectKeyPrefix": "inbound/", "position": 1}]
+    assert rule.inputs["lambdaActions"] == [{"functionArn": function.outputs["arn"], "invocationType": "Event",
+                                             "position": 2}]
+    policy = declared.one("aws:s3/bucketPolicy:BucketPolicy")
+    permission = declared.one("aws:lambda/permission:Permission")
+    assert {policy.urn, permission.urn} <= set(rule.dependencies)
+    active = declared.one("aws:ses/activeReceiptRuleSet:ActiveReceiptRuleSet")
+    assert active.inputs["ruleSetName"] == RULE_SET
+    assert rule.urn in active.dependencies
+
+
+def test_ses_may_invoke_the_forwarder_only_for_our_rule(declared):
+    permission = declared.one("aws:lambda/permission:Permission").inputs
+    assert permission["principal"] == "ses.amazonaws.com"
+    assert permission["action"] == "lambda:InvokeFunction"
+    assert permission["sourceAccount"] == ACCOUNT
+    assert permission["sourceArn"] == RULE_ARN
+    assert permission["function"] == "shop-dev-mail-forwarder"
+
+
+def test_forwarder_function_runtime_package_and_environment(declared):
+    function = declared.one("aws:lambda/function:Function")
+    inputs = function.inputs
+    assert inputs["runtime"] == "python3.12"
+    assert inputs["handler"] == "handler.handler"
+    assert inputs["memorySize"] == 1024 and inputs["timeout"] == 120
+    env = inputs["environment"]["variables"]
+    routes = declared.one("aws:ssm/parameter:Parameter", "mail-routes")
+    assert env == {**env, "MAIL_BUCKET": BUCKET, "MAIL_PREFIX": "inbound/", "MARKER_PREFIX": "forwarded/",
+                   "SENDER_ADDRESS": f"forwarder@{DOMAIN}", "ROUTES_PARAMETER": "/dev/shop/mail/routes",
+                   "DROP_SPAM": "false"}
+    assert routes.inputs["name"] == "/dev/shop/mail/routes"
+    assert json.loads(routes.inputs["value"]) == {
+        "domain": DOMAIN, "catchAll": "platform@acme-corp.example",
+        "routes": {f"data-lake@{DOMAIN}": ["alice@acme-corp.example", "bob@partner.example"],
+                   f"shop-prod@{DOMAIN}": ["shop-team@acme-corp.example"]}}
+    log_group = declared.one("aws:cloudwatch/logGroup:LogGroup").inputs
+    assert log_group["name"] == "/aws/lambda/shop-dev-mail-forwarder" and log_group["retentionInDays"] == 30
+    assert inputs["loggingConfig"]["logGroup"] == log_group["name"]
+    code = inputs["code"]
+    assert isinstance(code, pulumi.AssetArchive)
+    assert set(code.assets) == {"handler.py"}
+    assert Path(code.assets["handler.py"].path).read_text().startswith('"""SES inbound mail forwarder')
+
+
+def test_failed_deliveries_go_to_an_encrypted_queue_with_an_alarm(declared):
+    queue = declared.one("aws:sqs/queue:Queue")
+    assert queue.inputs["sqsManagedSseEnabled"] is True
+    config = declared.one("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig").inputs
+    assert config["destinationConfig"] == {"onFailure": {"destination": queue.outputs["arn"]}}
+    assert config["maximumRetryAttempts"] == 2
+    alarms = {a.name: a.inputs for a in declared.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")}
+    failures = alarms["mail-failures-alarm"]
+    assert (failures["namespace"], failures["metricName"]) == ("AWS/SQS", "ApproximateNumberOfMessagesVisible")
+    assert failures["dimensions"] == {"QueueName": queue.outputs["name"]}
+    assert failures["threshold"] == 0 and failures["comparisonOperator"] == "GreaterThanThreshold"
+    errors = alarms["mail-errors-alarm"]
+    assert errors["dimensions"] == {"FunctionName": "shop-dev-mail-forwarder"}
+
+
+def test_forwarder_role_is_least_privilege(declared):
+    log_group = declared.one("aws:cloudwatch/logGroup:LogGroup")
+    routes = declared.one("aws:ssm/parameter:Parameter", "mail-routes")
+    queue = declared.one("aws:sqs/queue:Queue")
+    statements = {s["Sid"]: s for s in policy_of(declared.one("aws:iam/rolePolicy:RolePolicy"))["Statement"]}
+    assert statements == {
+        "ReadStoredMail": {"Sid": "ReadStoredMail", "Effect": "Allow", "Action": "s3:GetObject",
+                           "Resource": f"{BUCKET_ARN}/inbound/*"},
+        "KeepForwardingMarkers": {"Sid": "KeepForwardingMarkers", "Effect": "Allow",
+                                  "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                                  "Resource": f"{BUCKET_ARN}/forwarded/*"},
+        "SendAsOurDomain": {"Sid": "SendAsOurDomain", "Effect": "Allow",
+                            "Action": ["ses:SendEmail", "ses:SendRawEmail"],
+                            "Resource": [f"arn:aws:ses:{REGION}:{ACCOUNT}:identity/{DOMAIN}"]},
+        "ReadRoutingTable": {"Sid": "ReadRoutingTable", "Effect": "Allow", "Action": "ssm:GetParameter",
+                             "Resource": routes.outputs["arn"]},
+        "ReportFailures": {"Sid": "ReportFailures", "Effect": "Allow", "Action": "sqs:SendMessage",
+                           "Resource": queue.outputs["arn"]},
+        "WriteLogs": {"Sid": "WriteLogs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                      "Resource": f"{log_group.outputs['arn']}:*"},
+    }
+    trust = json.loads(declared.one("aws:iam/role:Role").inputs["assumeRolePolicy"])["Statement"][0]
+    assert trust["Principal"] == {"Service": "lambda.amazonaws.com"}
+    assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
+
+
+def test_every_resource_belongs_to_a_mail_component_and_is_tagged(declared):
+    components = {r.urn for r in declared.resources if r.type.startswith("groundwork:mail:")}
+    assert len(components) == 2
+    for resource in declared.resources:
+        if resource.custom:
+            assert resource.parent in components, resource.name
+    bucket = declared.one("aws:s3/bucket:Bucket")
+    assert bucket.inputs["tags"]["context"] == "shop"
+
+
+def test_the_org_stack_routes_every_vended_account_to_its_owner(run):
+    from components.program import build
+    from org.loader import load_org
+
+    org = load_org(Path("org"))
+    config = stack_config(context="platform", stage="prod", org={"path": "org"},
+                          mail={"zone": {"domainName": org.mail_domain}, "catchAll": "ops@acme-corp.example"})
+    result = run(build, config=config)
+
+    routes = json.loads(result.one("aws:ssm/parameter:Parameter", "mail-routes").inputs["value"])
+    assert routes["domain"] == org.mail_domain
+    assert routes["routes"] == {a.email: [a.owner.lower()] for a in org.accounts}
+    assert result.one("aws:ses/receiptRule:ReceiptRule").inputs["recipients"] == [org.mail_domain]
+    assert result.stack_outputs["mail"]["mailboxes"] == routes["routes"]
+
+
+def test_long_contexts_still_give_valid_bucket_and_rule_names(run):
+    context = "a" + "b" * 30 + "c"  # the longest context the stack config allows
+    result = run(mail_program(SETTINGS), config=stack_config(context=context, stage="staging"))
+    bucket = result.one("aws:s3/bucket:Bucket").inputs["bucket"]
+    assert len(bucket) <= 63 and bucket[-1].isalnum() and bucket.startswith(f"{context}-staging-mail-raw-")
+    assert len(result.one("aws:ses/receiptRule:ReceiptRule").inputs["name"]) <= 64
+    assert len(result.one("aws:lambda/function:Function").inputs["name"]) <= 64

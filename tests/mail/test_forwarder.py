@@ -1,0 +1,412 @@
+"""The forwarder Lambda against moto: real MIME messages in, what SES actually sent out."""
+
+from __future__ import annotations
+
+import email
+import json
+from dataclasses import dataclass, field
+from email import policy
+from email.message import EmailMessage
+from pathlib import Path
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from moto import mock_aws
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.ses.models import ses_backends
+
+from components.mail.forwarder import handler
+from components.mail.routing import build_routing_table
+
+REGION = "eu-west-1"
+DOMAIN = "aws.acme-corp.example"
+BUCKET = "platform-prod-mail-raw"
+SENDER = f"forwarder@{DOMAIN}"
+CATCH_ALL = "postmaster@acme-corp.example"
+
+
+@dataclass
+class Account:
+    name: str
+    owner: str
+    email: str = ""
+    source: Path = field(default_factory=lambda: Path("org/accounts/x.yaml"))
+
+    def __post_init__(self) -> None:
+        self.email = self.email or f"{self.name}@{DOMAIN}"
+        self.source = Path(f"org/accounts/{self.name}.yaml")
+
+
+@dataclass
+class Org:
+    mail_domain: str
+    accounts: list[Account]
+
+
+ORG = Org(DOMAIN, [Account("shop-prod", "Shop.Team@Acme-Corp.example"),
+                   Account("data-lake", "alice@acme-corp.example, bob@partner.example")])
+
+
+@pytest.fixture
+def mailbox(monkeypatch):
+    """Mocked AWS with the bucket, a verified domain and the forwarder's environment."""
+    for name, value in {"AWS_DEFAULT_REGION": REGION, "AWS_ACCESS_KEY_ID": "testing",
+                        "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing"}.items():
+        monkeypatch.setenv(name, value)
+    table = build_routing_table(ORG, catch_all=CATCH_ALL)
+    monkeypatch.setenv("MAIL_BUCKET", BUCKET)
+    monkeypatch.setenv("MAIL_PREFIX", "inbound/")
+    monkeypatch.setenv("SENDER_ADDRESS", SENDER)
+    monkeypatch.setenv("ROUTES", table.to_json())
+    monkeypatch.delenv("ROUTES_PARAMETER", raising=False)
+    monkeypatch.setattr(handler, "_sleep", lambda seconds: None)
+    with mock_aws():
+        handler.reset_clients()
+        s3 = boto3.client("s3", region_name=REGION)
+        s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
+        boto3.client("ses", region_name=REGION).verify_domain_identity(Domain=DOMAIN)
+        yield s3
+    handler.reset_clients()
+
+
+def sent() -> list:
+    return ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages
+
+
+def store(s3, raw: bytes, message_id: str = "o1b2c3d4e5f6") -> str:
+    s3.put_object(Bucket=BUCKET, Key=f"inbound/{message_id}", Body=raw)
+    return message_id
+
+
+def event(message_id: str, recipients: list[str], *, virus: str = "PASS", spam: str = "PASS",
+          source: str = "jane@example.org") -> dict:
+    return {"Records": [{"eventSource": "aws:ses", "eventVersion": "1.0", "ses": {
+        "mail": {"messageId": message_id, "source": source, "destination": recipients,
+                 "timestamp": "2026-11-24T10:00:00.000Z"},
+        "receipt": {"recipients": recipients, "spamVerdict": {"status": spam},
+                    "virusVerdict": {"status": virus}, "spfVerdict": {"status": "PASS"},
+                    "dkimVerdict": {"status": "PASS"}, "dmarcVerdict": {"status": "PASS"},
+                    "action": {"type": "Lambda", "invocationType": "Event",
+                               "functionArn": f"arn:aws:lambda:{REGION}:123456789012:function:fwd"}},
+    }}]}
+
+
+def plain_message(to: str = f"shop-prod@{DOMAIN}", subject: str = "Your invoice") -> bytes:
+    message = EmailMessage(policy=policy.SMTP)
+    message["From"] = "Jane Doe <jane@example.org>"
+    message["To"] = to
+    message["Subject"] = subject
+    message["Message-ID"] = "<abc@example.org>"
+    message["Return-Path"] = "<bounce@example.org>"
+    message["Sender"] = "list@example.org"
+    message["DKIM-Signature"] = "v=1; a=rsa-sha256; d=example.org; s=sel; b=AAAA"
+    message.set_content("Hello,\r\nthe invoice is attached.\r\n")
+    return message.as_bytes()
+
+
+def parsed(raw: str) -> EmailMessage:
+    """Parse what moto recorded (it keeps the raw message as UTF-8 text) the way a client would."""
+    return email.message_from_bytes(raw.encode("utf-8"), policy=policy.default)
+
+
+def test_plain_text_is_forwarded_to_the_owner_with_rewritten_headers(mailbox):
+    message_id = store(mailbox, plain_message())
+    results = handler.handler(event(message_id, [f"shop-prod@{DOMAIN}"]))
+
+    assert [r["action"] for r in results] == ["forwarded"]
+    [out] = sent()
+    assert out.source == SENDER
+    assert out.destinations[0] == "shop.team@acme-corp.example"
+    message = parsed(out.raw_data)
+    assert message["From"].addresses[0].addr_spec == SENDER
+    assert message["From"].addresses[0].display_name == "Jane Doe (jane@example.org)"
+    assert message["Reply-To"].addresses[0].addr_spec == "jane@example.org"
+    for header in ("Return-Path", "Sender", "DKIM-Signature"):
+        assert header not in message
+    assert message["To"] == f"shop-prod@{DOMAIN}"  # the owner sees which account it was for
+    assert message["Subject"] == "Your invoice"
+    assert message["X-Groundwork-Forwarded-For"] == f"shop-prod@{DOMAIN}"
+    assert message["X-Groundwork-Raw-Message"] == f"s3://{BUCKET}/inbound/{message_id}"
+    assert message.get_content().replace("\r\n", "\n") == "Hello,\nthe invoice is attached.\n"
+    assert mailbox.head_object(Bucket=BUCKET, Key=f"inbound/{message_id}")  # raw kept
+
+
+def test_multipart_with_attachment_keeps_the_body_byte_for_byte(mailbox):
+    message = EmailMessage(policy=policy.SMTP)
+    message["From"] = "billing@vendor.example"
+    message["To"] = f"data-lake@{DOMAIN}"
+    message["Subject"] = "Report"
+    message["Reply-To"] = "support@vendor.example"
+    message.set_content("See attachment.")
+    message.add_alternative("<p>See attachment.</p>", subtype="html")
+    pdf = bytes(range(256)) * 40
+    message.add_attachment(pdf, maintype="application", subtype="pdf", filename="report.pdf")
+    raw = message.as_bytes()
+    message_id = store(mailbox, raw)
+
+    handler.handler(event(message_id, [f"data-lake@{DOMAIN}"]))
+
+    [out] = sent()
+    assert out.destinations[:2] == ["alice@acme-corp.example", "bob@partner.example"]
+    forwarded = parsed(out.raw_data)
+    assert forwarded["Reply-To"].addresses[0].addr_spec == "support@vendor.example"  # kept as is
+    [attachment] = list(forwarded.iter_attachments())
+    assert attachment.get_filename() == "report.pdf"
+    assert attachment.get_content() == pdf
+    body_start = raw.index(b"\r\n\r\n") + 4
+    assert out.raw_data.encode().endswith(raw[body_start:])  # body untouched
+    assert mailbox.head_object(Bucket=BUCKET, Key=f"inbound/{message_id}")
+
+
+def test_non_ascii_headers_survive_and_the_display_name_is_encoded(mailbox):
+    message = EmailMessage(policy=policy.SMTP)
+    message["From"] = "Jürgen Müller <juergen@beispiel.example>"
+    message["To"] = f"shop-prod@{DOMAIN}"
+    message["Subject"] = "Grüße aus Köln — 請求書"
+    message.set_content("Schöne Grüße", charset="utf-8")
+    message_id = store(mailbox, message.as_bytes())
+
+    handler.handler(event(message_id, [f"shop-prod@{DOMAIN}"]))
+
+    [out] = sent()
+    header_block = out.raw_data.split("\r\n\r\n", 1)[0]
+    assert header_block.isascii()  # RFC 2047 encoded, SES accepts it
+    forwarded = parsed(out.raw_data)
+    assert forwarded["Subject"] == "Grüße aus Köln — 請求書"
+    assert forwarded["From"].addresses[0].display_name == "Jürgen Müller (juergen@beispiel.example)"
+    assert forwarded["From"].addresses[0].addr_spec == SENDER
+    assert forwarded.get_content().strip() == "Schöne Grüße"
+
+
+def test_plus_addressing_and_case_reach_the_account_owner(mailbox):
+    message_id = store(mailbox, plain_message(to=f"Shop-Prod+billing@{DOMAIN.upper()}"))
+    results = handler.handler(event(message_id, [f"Shop-Prod+billing@{DOMAIN.upper()}"]))
+
+    assert results[0]["match"] == "plus-tag"
+    assert sent()[0].destinations[0] == "shop.team@acme-corp.example"
+
+
+def test_unknown_recipient_goes_to_the_catch_all(mailbox):
+    message_id = store(mailbox, plain_message(to=f"nobody@{DOMAIN}"))
+    results = handler.handler(event(message_id, [f"nobody@{DOMAIN}"]))
+
+    assert results[0]["match"] == "catch-all" and results[0]["action"] == "forwarded"
+    [out] = sent()
+    assert out.destinations[0] == CATCH_ALL
+    assert parsed(out.raw_data)["X-Groundwork-Forwarded-For"] == f"nobody@{DOMAIN}"
+    assert mailbox.head_object(Bucket=BUCKET, Key=f"inbound/{message_id}")
+
+
+def test_unknown_recipient_without_catch_all_is_kept_not_sent(mailbox, monkeypatch):
+    monkeypatch.setenv("ROUTES", build_routing_table(ORG).to_json())
+    handler.reset_clients()
+    message_id = store(mailbox, plain_message(to=f"nobody@{DOMAIN}"))
+
+    results = handler.handler(event(message_id, [f"nobody@{DOMAIN}"]))
+
+    assert results[0]["action"] == "unrouted"
+    assert sent() == []
+    assert mailbox.head_object(Bucket=BUCKET, Key=f"inbound/{message_id}")
+
+
+def test_virus_fail_is_dropped_and_spam_only_when_configured(mailbox, monkeypatch):
+    virus_id = store(mailbox, plain_message(), "virus0001")
+    spam_id = store(mailbox, plain_message(), "spam0001")
+
+    assert handler.handler(event(virus_id, [f"shop-prod@{DOMAIN}"], virus="FAIL"))[0]["action"] == "dropped-virus"
+    assert sent() == []
+    assert handler.handler(event(spam_id, [f"shop-prod@{DOMAIN}"], spam="FAIL"))[0]["action"] == "forwarded"
+    assert len(sent()) == 1
+
+    monkeypatch.setenv("DROP_SPAM", "true")
+    spam2 = store(mailbox, plain_message(), "spam0002")
+    assert handler.handler(event(spam2, [f"shop-prod@{DOMAIN}"], spam="FAIL"))[0]["action"] == "dropped-spam"
+    assert len(sent()) == 1
+    for key in (virus_id, spam_id, spam2):
+        assert mailbox.head_object(Bucket=BUCKET, Key=f"inbound/{key}")
+
+
+def test_mail_that_would_loop_is_not_sent(mailbox, monkeypatch):
+    # A routing table that (wrongly) points at our own domain, e.g. edited by hand in SSM.
+    routes = {"domain": DOMAIN, "routes": {f"shop-prod@{DOMAIN}": [f"data-lake@{DOMAIN}"]},
+              "catchAll": None}
+    monkeypatch.setenv("ROUTES", json.dumps(routes))
+    handler.reset_clients()
+    message_id = store(mailbox, plain_message())
+    assert handler.handler(event(message_id, [f"shop-prod@{DOMAIN}"]))[0]["action"] == "loop"
+
+    # A message we forwarded earlier that comes back to us is dropped as well.
+    monkeypatch.setenv("ROUTES", build_routing_table(ORG, CATCH_ALL).to_json())
+    handler.reset_clients()
+    echoed = plain_message().replace(b"Subject:", f"X-Groundwork-Forwarded-For: x@{DOMAIN}\r\nSubject:".encode(), 1)
+    echo_id = store(mailbox, echoed, "echo0001")
+    assert handler.handler(event(echo_id, [f"shop-prod@{DOMAIN}"]))[0]["action"] == "loop"
+    assert sent() == []
+    assert mailbox.head_object(Bucket=BUCKET, Key=f"inbound/{echo_id}")
+
+
+def test_missing_object_fails_for_retry_and_releases_the_claim(mailbox):
+    with pytest.raises(ClientError) as raised:
+        handler.handler(event("missing0001", [f"shop-prod@{DOMAIN}"]))
+    assert raised.value.response["Error"]["Code"] == "NoSuchKey"
+    assert sent() == []
+    listed = mailbox.list_objects_v2(Bucket=BUCKET, Prefix="forwarded/")
+    assert listed.get("KeyCount", 0) == 0  # a retry may claim it again
+
+
+def test_ses_throttling_is_retried(mailbox, monkeypatch):
+    message_id = store(mailbox, plain_message())
+    ses = handler._client("sesv2")
+    real_send = ses.send_email
+    calls = []
+
+    def flaky_send(**kwargs):
+        calls.append(kwargs)
+        if len(calls) <= 2:
+            raise ClientError({"Error": {"Code": "TooManyRequestsException", "Message": "slow down"}},
+                              "SendEmail")
+        return real_send(**kwargs)
+
+    monkeypatch.setattr(ses, "send_email", flaky_send)
+    results = handler.handler(event(message_id, [f"shop-prod@{DOMAIN}"]))
+
+    assert len(calls) == 3 and results[0]["action"] == "forwarded"
+    assert len(sent()) == 1
+
+
+def test_a_non_throttling_send_error_fails_and_can_be_retried_later(mailbox, monkeypatch):
+    message_id = store(mailbox, plain_message())
+    ses = handler._client("sesv2")
+    real_send = ses.send_email
+
+    def rejected(**kwargs):
+        raise ClientError({"Error": {"Code": "MessageRejected", "Message": "no"}}, "SendEmail")
+
+    monkeypatch.setattr(ses, "send_email", rejected)
+    with pytest.raises(ClientError):
+        handler.handler(event(message_id, [f"shop-prod@{DOMAIN}"]))
+    monkeypatch.setattr(ses, "send_email", real_send)
+    assert handler.handler(event(message_id, [f"shop-prod@{DOMAIN}"]))[0]["action"] == "forwarded"
+    assert len(sent()) == 1
+
+
+def test_the_same_message_is_forwarded_once(mailbox):
+    message_id = store(mailbox, plain_message())
+    first = handler.handler(event(message_id, [f"shop-prod@{DOMAIN}"]))
+    again = handler.handler(event(message_id, [f"shop-prod@{DOMAIN}"]))
+
+    assert first[0]["action"] == "forwarded" and again[0]["action"] == "duplicate"
+    assert len(sent()) == 1
+    marker = json.loads(mailbox.get_object(Bucket=BUCKET, Key=f"forwarded/{message_id}/shop-prod@{DOMAIN}")
+                        ["Body"].read())
+    assert marker["state"] == "sent" and marker["sesMessageId"] == first[0]["sesMessageId"]
+
+
+def test_a_claim_in_flight_is_not_sent_twice_but_a_stale_one_is_taken_over(mailbox, monkeypatch):
+    import time
+
+    message_id = store(mailbox, plain_message())
+    marker = f"forwarded/{message_id}/shop-prod@{DOMAIN}"
+    mailbox.put_object(Bucket=BUCKET, Key=marker, Body=json.dumps({"state": "sending", "since": time.time()}))
+    with pytest.raises(handler.MessageInFlightError):
+        handler.handler(event(message_id, [f"shop-prod@{DOMAIN}"]))
+    assert sent() == []
+
+    mailbox.put_object(Bucket=BUCKET, Key=marker, Body=json.dumps({"state": "sending", "since": time.time() - 3600}))
+    assert handler.handler(event(message_id, [f"shop-prod@{DOMAIN}"]))[0]["action"] == "forwarded"
+    assert len(sent()) == 1
+
+
+def test_two_accounts_in_one_message_each_get_their_copy(mailbox):
+    recipients = [f"shop-prod@{DOMAIN}", f"data-lake@{DOMAIN}"]
+    message_id = store(mailbox, plain_message(to=", ".join(recipients)))
+    results = handler.handler(event(message_id, recipients))
+
+    assert [r["action"] for r in results] == ["forwarded", "forwarded"]
+    assert [m.destinations[0] for m in sent()] == ["shop.team@acme-corp.example", "alice@acme-corp.example"]
+
+
+def test_oversize_message_is_announced_with_its_s3_location(mailbox, monkeypatch):
+    monkeypatch.setattr(handler, "MAX_RAW_BYTES", 64 * 1024)
+    message = EmailMessage(policy=policy.SMTP)
+    message["From"] = "Jane Doe <jane@example.org>"
+    message["To"] = f"shop-prod@{DOMAIN}"
+    message["Subject"] = "Scans"
+    message.set_content("big")
+    message.add_attachment(b"\x00" * 400_000, maintype="application", subtype="octet-stream", filename="scan.bin")
+    message_id = store(mailbox, message.as_bytes())
+
+    results = handler.handler(event(message_id, [f"shop-prod@{DOMAIN}"]))
+
+    assert results[0]["action"] == "notice"
+    [out] = sent()
+    notice = parsed(out.raw_data)
+    assert out.destinations[0] == "shop.team@acme-corp.example"
+    assert notice["Subject"] == "[too large to forward] Scans"
+    assert notice["Reply-To"].addresses[0].addr_spec == "jane@example.org"
+    assert f"s3://{BUCKET}/inbound/{message_id}" in notice.get_content()
+    assert len(out.raw_data) < 4096
+    assert mailbox.head_object(Bucket=BUCKET, Key=f"inbound/{message_id}")["ContentLength"] > 400_000
+
+
+def test_big_messages_are_fetched_in_two_ranges_and_reassembled_exactly(mailbox):
+    message = EmailMessage(policy=policy.SMTP)
+    message["From"] = "jane@example.org"
+    message["To"] = f"shop-prod@{DOMAIN}"
+    message["Subject"] = "Large"
+    message.set_content("x")
+    payload = bytes(range(256)) * 4096  # 1 MiB, several times the first ranged GET
+    message.add_attachment(payload, maintype="application", subtype="octet-stream", filename="a.bin")
+    raw = message.as_bytes()
+    message_id = store(mailbox, raw)
+
+    handler.handler(event(message_id, [f"shop-prod@{DOMAIN}"]))
+
+    [out] = sent()
+    forwarded = out.raw_data.encode()
+    assert forwarded.endswith(raw[raw.index(b"\r\n\r\n") + 4:])
+    assert next(parsed(out.raw_data).iter_attachments()).get_content() == payload
+
+
+def test_routes_can_come_from_ssm(mailbox, monkeypatch):
+    ssm = boto3.client("ssm", region_name=REGION)
+    ssm.put_parameter(Name="/prod/platform/mail/routes", Type="String",
+                      Value=build_routing_table(ORG, CATCH_ALL).to_json())
+    monkeypatch.delenv("ROUTES")
+    monkeypatch.setenv("ROUTES_PARAMETER", "/prod/platform/mail/routes")
+    handler.reset_clients()
+    message_id = store(mailbox, plain_message())
+
+    handler.handler(event(message_id, [f"shop-prod@{DOMAIN}"]))
+
+    assert sent()[0].destinations[0] == "shop.team@acme-corp.example"
+
+
+def test_the_request_body_hook_is_removed_after_each_send(mailbox):
+    message_id = store(mailbox, plain_message())
+    handler.handler(event(message_id, [f"shop-prod@{DOMAIN}"]))
+
+    other = b"From: forwarder@" + DOMAIN.encode() + b"\r\nTo: x@example.org\r\nSubject: plain\r\n\r\nhi\r\n"
+    handler._client("sesv2").send_email(FromEmailAddress=SENDER, Destination={"ToAddresses": ["x@example.org"]},
+                                        Content={"Raw": {"Data": other}})
+    assert sent()[-1].raw_data.encode() == other  # sent as given, not replaced by the last message
+
+
+def test_lf_only_message_without_from_uses_the_envelope_sender(mailbox):
+    raw = (f"To: shop-prod@{DOMAIN}\nSubject: cron output\nDKIM-Signature: v=1; b=x\n\n"
+           "line one\nline two\n").encode()
+    message_id = store(mailbox, raw)
+
+    handler.handler(event(message_id, [f"shop-prod@{DOMAIN}"], source="cron@build.example.org"))
+
+    [out] = sent()
+    forwarded = out.raw_data.encode()
+    header_block, body = forwarded.split(b"\n\n", 1)
+    assert b"\r\n" not in header_block  # the stored line endings are kept consistent
+    assert body == b"line one\nline two\n"
+    message = parsed(out.raw_data)
+    assert message["From"].addresses[0].addr_spec == SENDER
+    assert message["From"].addresses[0].display_name == "cron@build.example.org"
+    assert message["Reply-To"].addresses[0].addr_spec == "cron@build.example.org"
+    assert "DKIM-Signature" not in message and message["Subject"] == "cron output"
