@@ -1,0 +1,168 @@
+"""How Groundwork policies are written: a check yields findings about plain resources.
+
+A *check* is a function ``(resource | resources, ctx) -> Iterable[Finding]``. The builders here
+turn checks into pulumi-policy policies that skip irrelevant types cheaply, unwrap the SDK
+proxies (unknowns become :data:`values.UNKNOWN`), merge config defaults, resolve the stack's
+context and pass every finding through the waiver rules before reporting it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyConfigSchema,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+from groundwork_policies import stackinfo, waivers
+from groundwork_policies.config import settings
+from groundwork_policies.stackinfo import StackInfo
+from groundwork_policies.values import UNKNOWN, plain
+
+
+@dataclass
+class Resource:
+    """A resource as policies see it: plain inputs (unknowns marked), options and provider."""
+
+    type: str
+    name: str
+    urn: str
+    props: dict[str, Any]
+    protect: bool = False
+    parent: str | None = None
+    provider_props: dict[str, Any] | None = None
+    dependencies: list[str] = field(default_factory=list)
+    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def tags(self) -> Any:
+        """The explicit ``tags`` input: a dict, UNKNOWN, or None."""
+        return self.props.get("tags")
+
+    @property
+    def default_tags(self) -> dict[str, Any]:
+        """Tags the provider adds through ``default_tags`` (a JSON string or an object)."""
+        if not self.provider_props:
+            return {}
+        value = self.provider_props.get("defaultTags")
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except ValueError:
+                return {}
+        tags = value.get("tags") if isinstance(value, Mapping) else None
+        return dict(tags) if isinstance(tags, Mapping) else {}
+
+    @property
+    def effective_tags(self) -> Any:
+        """Provider default tags overlaid with the resource's own; UNKNOWN if the map is unknown."""
+        tags = self.tags
+        if tags is UNKNOWN:
+            return UNKNOWN
+        merged = self.default_tags
+        if isinstance(tags, Mapping):
+            merged.update(tags)
+        return merged
+
+    def related(self, other: Resource) -> bool:
+        """True if this resource depends on ``other`` (directly or through a property)."""
+        if other.urn in self.dependencies:
+            return True
+        return any(other.urn in urns for urns in self.property_dependencies.values())
+
+    @classmethod
+    def from_args(cls, args: ResourceValidationArgs) -> Resource:
+        return cls(type=args.resource_type, name=args.name, urn=args.urn, props=plain(args.props),
+                   protect=bool(args.opts.protect), parent=args.opts.parent,
+                   provider_props=plain(args.provider.props) if args.provider else None)
+
+    @classmethod
+    def from_policy_resource(cls, r: Any) -> Resource:
+        return cls(type=r.resource_type, name=r.name, urn=r.urn, props=plain(r.props),
+                   protect=bool(r.opts.protect), parent=r.parent.urn if r.parent else r.opts.parent,
+                   provider_props=plain(r.provider.props) if r.provider else None,
+                   dependencies=[d.urn for d in r.dependencies],
+                   property_dependencies={k: [d.urn for d in v] for k, v in r.property_dependencies.items()})
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One violation. ``resource`` is the offender in stack policies; ``check`` names a sub-rule."""
+
+    message: str
+    resource: Resource | None = None
+    check: str | None = None
+
+
+@dataclass(frozen=True)
+class Context:
+    settings: Mapping[str, Any]
+    stack: StackInfo
+    now: datetime
+
+
+ResourceCheck = Callable[[Resource, Context], Iterable[Finding]]
+StackCheck = Callable[[list[Resource], Context], Iterable[Finding]]
+
+
+def resource_policy(*, name: str, description: str, check: ResourceCheck | None,
+                    enforcement_level: EnforcementLevel, severity: Severity,
+                    config_schema: PolicyConfigSchema, types: Iterable[str] | None = None,
+                    remediation_steps: str | None = None,
+                    remediate: Callable[[ResourceValidationArgs], Any] | None = None) -> ResourceValidationPolicy:
+    """A resource policy running ``check`` on resources of ``types`` (all types if None).
+
+    Without ``check`` it is a remediation-only policy (``Analyze`` skips it cheaply).
+    """
+    wanted = frozenset(types) if types is not None else None
+
+    def validate(args: ResourceValidationArgs, report_violation: Callable[..., None]) -> None:
+        if wanted is not None and args.resource_type not in wanted:
+            return
+        config = settings(config_schema, args.get_config())
+        if args.resource_type in config.get("exemptTypes", ()):
+            return
+        resource = Resource.from_args(args)
+        stack = stackinfo.resolve(args.stack_tags, [resource.effective_tags])
+        ctx = Context(config, stack, datetime.now(UTC))
+        for finding in check(resource, ctx):
+            waivers.report(name, finding, resource, ctx, report_violation, stack_level=False)
+
+    return ResourceValidationPolicy(
+        name=name, description=description, validate=validate if check else None, remediate=remediate,
+        enforcement_level=enforcement_level, severity=severity, config_schema=config_schema,
+        remediation_steps=remediation_steps)
+
+
+def stack_policy(*, name: str, description: str, check: StackCheck,
+                 enforcement_level: EnforcementLevel, severity: Severity,
+                 config_schema: PolicyConfigSchema, remediation_steps: str | None = None) -> StackValidationPolicy:
+    """A stack policy running ``check`` over every resource of the stack."""
+
+    def validate(args: StackValidationArgs, report_violation: Callable[..., None]) -> None:
+        config = settings(config_schema, args.get_config())
+        exempt = set(config.get("exemptTypes", ()))
+        resources = [Resource.from_policy_resource(r) for r in args.resources if r.resource_type not in exempt]
+        stack = stackinfo.resolve(args.stack_tags, [r.effective_tags for r in resources
+                                                    if r.type.startswith("aws:")])
+        ctx = Context(config, stack, datetime.now(UTC))
+        for finding in check(resources, ctx):
+            waivers.report(name, finding, finding.resource, ctx, report_violation, stack_level=True)
+
+    return StackValidationPolicy(
+        name=name, description=description, validate=validate, enforcement_level=enforcement_level,
+        severity=severity, config_schema=config_schema, remediation_steps=remediation_steps)
+
+
+def by_type(resources: Iterable[Resource], *types: str) -> list[Resource]:
+    return [r for r in resources if r.type in types]
