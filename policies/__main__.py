@@ -1,7 +1,19 @@
 """The Groundwork policy pack: assembles the policies of every area (see docs/policies.md)."""
 
-from groundwork_policies import ephemeral, events, naming, organization, security, stage, tagging, waivers
+from groundwork_policies import (
+                                 ephemeral,
+                                 events,
+                                 fastpath,
+                                 naming,
+                                 organization,
+                                 security,
+                                 stage,
+                                 tagging,
+                                 waivers,
+)
 from pulumi_policy import EnforcementLevel, PolicyPack
+
+fastpath.install()
 
 PolicyPack(
     name="groundwork",

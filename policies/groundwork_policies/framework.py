@@ -8,6 +8,7 @@ context and pass every finding through the waiver rules before reporting it.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from groundwork_policies import stackinfo, waivers
+from groundwork_policies import fastpath, stackinfo, waivers
 from groundwork_policies.config import settings
 from groundwork_policies.stackinfo import StackInfo
 from groundwork_policies.values import UNKNOWN, plain
@@ -32,7 +33,10 @@ from groundwork_policies.values import UNKNOWN, plain
 
 @dataclass
 class Resource:
-    """A resource as policies see it: plain inputs (unknowns marked), options and provider."""
+    """A resource as policies see it: plain inputs (unknowns marked), options and provider.
+
+    ``props`` may be shared by all policies of one request (see fastpath): treat it as read-only.
+    """
 
     type: str
     name: str
@@ -63,13 +67,13 @@ class Resource:
         tags = value.get("tags") if isinstance(value, Mapping) else None
         return dict(tags) if isinstance(tags, Mapping) else {}
 
-    @property
+    @functools.cached_property
     def effective_tags(self) -> Any:
         """Provider default tags overlaid with the resource's own; UNKNOWN if the map is unknown."""
         tags = self.tags
         if tags is UNKNOWN:
             return UNKNOWN
-        merged = self.default_tags
+        merged = self.default_tags  # a fresh dict
         if isinstance(tags, Mapping):
             merged.update(tags)
         return merged
@@ -82,15 +86,19 @@ class Resource:
 
     @classmethod
     def from_args(cls, args: ResourceValidationArgs) -> Resource:
-        return cls(type=args.resource_type, name=args.name, urn=args.urn, props=plain(args.props),
+        return fastpath.memo(cls._from_args, args.props, args)
+
+    @classmethod
+    def _from_args(cls, _props: Any, args: ResourceValidationArgs) -> Resource:
+        return cls(type=args.resource_type, name=args.name, urn=args.urn, props=fastpath.memo(plain, args.props),
                    protect=bool(args.opts.protect), parent=args.opts.parent,
-                   provider_props=plain(args.provider.props) if args.provider else None)
+                   provider_props=fastpath.memo(plain, args.provider.props) if args.provider else None)
 
     @classmethod
     def from_policy_resource(cls, r: Any) -> Resource:
-        return cls(type=r.resource_type, name=r.name, urn=r.urn, props=plain(r.props),
+        return cls(type=r.resource_type, name=r.name, urn=r.urn, props=fastpath.memo(plain, r.props),
                    protect=bool(r.opts.protect), parent=r.parent.urn if r.parent else r.opts.parent,
-                   provider_props=plain(r.provider.props) if r.provider else None,
+                   provider_props=fastpath.memo(plain, r.provider.props) if r.provider else None,
                    dependencies=[d.urn for d in r.dependencies],
                    property_dependencies={k: [d.urn for d in v] for k, v in r.property_dependencies.items()})
 
@@ -133,7 +141,7 @@ def resource_policy(*, name: str, description: str, check: ResourceCheck | None,
         if args.resource_type in config.get("exemptTypes", ()):
             return
         resource = Resource.from_args(args)
-        stack = stackinfo.resolve(args.stack_tags, [resource.effective_tags])
+        stack = fastpath.memo(_resource_stack, resource, args.stack_tags)
         ctx = Context(config, stack, datetime.now(UTC))
         for finding in check(resource, ctx):
             waivers.report(name, finding, resource, ctx, report_violation, stack_level=False)
@@ -142,6 +150,10 @@ def resource_policy(*, name: str, description: str, check: ResourceCheck | None,
         name=name, description=description, validate=validate if check else None, remediate=remediate,
         enforcement_level=enforcement_level, severity=severity, config_schema=config_schema,
         remediation_steps=remediation_steps)
+
+
+def _resource_stack(resource: Resource, stack_tags: Mapping[str, str]) -> StackInfo:
+    return stackinfo.resolve(stack_tags, [resource.effective_tags])
 
 
 def stack_policy(*, name: str, description: str, check: StackCheck,
