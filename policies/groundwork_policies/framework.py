@@ -76,6 +76,12 @@ class Resource:
         merged = self.default_tags  # a fresh dict
         if isinstance(tags, Mapping):
             merged.update(tags)
+        elif isinstance(tags, list):  # [{key, value, ...}] as autoscaling groups take them
+            for item in tags:
+                if item is UNKNOWN:
+                    return UNKNOWN
+                if isinstance(item, Mapping) and isinstance(item.get("key"), str):
+                    merged[item["key"]] = item.get("value")
         return merged
 
     def related(self, other: Resource) -> bool:

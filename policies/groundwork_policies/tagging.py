@@ -54,8 +54,6 @@ def check_required_tags(resource: Resource, ctx: Context) -> Iterable[Finding]:
     tags = resource.effective_tags
     if tags is UNKNOWN:  # the whole map is computed: nothing to judge during preview
         return
-    if not isinstance(tags, Mapping):
-        return  # list-shaped tags (e.g. autoscaling groups) are not a tag map
     problems = list(tag_problems(tags, ctx.settings))
     if problems:
         yield Finding("; ".join(problems) + " (tags given through the provider's default_tags count)")
