@@ -254,6 +254,14 @@ def from_recorded(resource: RecordedResource, providers: Mapping[str, ProviderDe
     )
 
 
+def default_provider(config: Mapping[str, Any], package: str = "aws") -> ProviderDescription:
+    """The default provider the engine creates from the stack's ``<package>:*`` config keys."""
+    prefix = f"{package}:"
+    return ProviderDescription(
+        type=f"pulumi:providers:{package}", name="default",
+        inputs={key[len(prefix):]: value for key, value in config.items() if key.startswith(prefix)})
+
+
 def providers_of(resources: Iterable[RecordedResource]) -> dict[str, ProviderDescription]:
     """Provider descriptions keyed by URN for the explicit providers among ``resources``."""
     return {
@@ -543,5 +551,5 @@ def _config_strings(config: Mapping[str, Any]) -> dict[str, str]:
 
 __all__ = [
     "UNKNOWN", "Diagnostic", "EngineStub", "PackInfo", "PolicyPackProcess", "ProviderDescription",
-    "Remediation", "ResourceDescription", "Secret", "from_recorded", "make_urn", "providers_of",
+    "Remediation", "ResourceDescription", "Secret", "default_provider", "from_recorded", "make_urn", "providers_of",
 ]
