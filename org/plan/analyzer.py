@@ -262,6 +262,14 @@ def default_provider(config: Mapping[str, Any], package: str = "aws") -> Provide
         inputs={key[len(prefix):]: value for key, value in config.items() if key.startswith(prefix)})
 
 
+def describe_run(resources: Iterable[RecordedResource], config: Mapping[str, Any]) -> list[ResourceDescription]:
+    """Every recorded resource as the engine would send it, with explicit or default providers."""
+    resources = list(resources)
+    providers = providers_of(resources)
+    default = default_provider(config)
+    return [from_recorded(r, providers, default) for r in resources]
+
+
 def providers_of(resources: Iterable[RecordedResource]) -> dict[str, ProviderDescription]:
     """Provider descriptions keyed by URN for the explicit providers among ``resources``."""
     return {
@@ -551,5 +559,5 @@ def _config_strings(config: Mapping[str, Any]) -> dict[str, str]:
 
 __all__ = [
     "UNKNOWN", "Diagnostic", "EngineStub", "PackInfo", "PolicyPackProcess", "ProviderDescription",
-    "Remediation", "ResourceDescription", "Secret", "default_provider", "from_recorded", "make_urn", "providers_of",
+    "Remediation", "ResourceDescription", "Secret", "default_provider", "describe_run", "from_recorded", "make_urn", "providers_of",
 ]

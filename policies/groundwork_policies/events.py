@@ -83,8 +83,9 @@ def check_standard_batch(resources: list[Resource], ctx: Context) -> Iterable[Fi
             continue
         size, origin = batch_size(pipe)
         if size is not UNKNOWN and size != 1:
+            shown = int(size) if isinstance(size, float) and size.is_integer() else size
             yield Finding(f"pipe '{pipe.name}' targets Standard state machine '{machine.name}' with batch "
-                          f"size {size:g} ({origin}): only the first record of each batch would start an "
+                          f"size {shown} ({origin}): only the first record of each batch would start an "
                           "execution; set batchSize 1", resource=pipe)
 
 

@@ -149,13 +149,23 @@ def resource_policy(*, name: str, description: str, check: ResourceCheck | None,
         resource = Resource.from_args(args)
         stack = fastpath.memo(_resource_stack, resource, args.stack_tags)
         ctx = Context(config, stack, datetime.now(UTC))
-        for finding in check(resource, ctx):
+        for finding in _guarded(check, resource, ctx):
             waivers.report(name, finding, resource, ctx, report_violation, stack_level=False)
 
     return ResourceValidationPolicy(
         name=name, description=description, validate=validate if check else None, remediate=remediate,
         enforcement_level=enforcement_level, severity=severity, config_schema=config_schema,
         remediation_steps=remediation_steps)
+
+
+def _guarded(check: Callable[[Any, Context], Iterable[Finding]], subject: Any, ctx: Context) -> list[Finding]:
+    """Run a check; an unexpected input shape becomes a finding naming the error, not a failed RPC
+    that would abort the whole preview without saying which resource caused it."""
+    try:
+        return list(check(subject, ctx))
+    except Exception as error:
+        return [Finding(f"policy could not evaluate this input ({type(error).__name__}: {error}); "
+                        "please report it to the platform team")]
 
 
 def _resource_stack(resource: Resource, stack_tags: Mapping[str, str]) -> StackInfo:
@@ -174,7 +184,7 @@ def stack_policy(*, name: str, description: str, check: StackCheck,
         stack = stackinfo.resolve(args.stack_tags, [r.effective_tags for r in resources
                                                     if r.type.startswith("aws:")])
         ctx = Context(config, stack, datetime.now(UTC))
-        for finding in check(resources, ctx):
+        for finding in _guarded(check, resources, ctx):
             waivers.report(name, finding, finding.resource, ctx, report_violation, stack_level=True)
 
     return StackValidationPolicy(

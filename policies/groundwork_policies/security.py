@@ -46,6 +46,9 @@ RUNTIME_DEPRECATION = {
     "dotnetcore3.1": "2023-04-03", "dotnet5.0": "2022-05-10", "dotnet6": "2024-12-20", "dotnet7": "2024-05-14",
 }
 
+CURRENT_RUNTIMES = {"python": "python3.12 or newer", "nodejs": "nodejs22.x or newer", "java": "java21",
+                    "dotnet": "dotnet8", "ruby": "ruby3.4", "go": "provided.al2023", "provided": "provided.al2023"}
+
 
 # --- S3 ---------------------------------------------------------------------------------------
 
@@ -175,8 +178,9 @@ def check_lambda_runtime(resource: Resource, ctx: Context) -> Iterable[Finding]:
     dates = {**RUNTIME_DEPRECATION, **(ctx.settings.get("deprecationDates") or {})}
     since = dates.get(runtime)
     if since and date.fromisoformat(since) <= today:
-        yield Finding(f"runtime {runtime} is deprecated since {since}: use python3.12 or newer "
-                      "(or the current runtime of its language)")
+        family = next((f for f in CURRENT_RUNTIMES if runtime.startswith(f)), "")
+        suggestion = CURRENT_RUNTIMES.get(family, "a supported runtime")
+        yield Finding(f"runtime {runtime} is deprecated since {since}: move to {suggestion}")
     elif runtime in (ctx.settings.get("deprecatedRuntimes") or ()):
         yield Finding(f"runtime {runtime} is refused by this organization's deprecatedRuntimes")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from org.plan.analyzer import PolicyPackProcess, default_provider, from_recorded, providers_of
+from org.plan.analyzer import PolicyPackProcess, describe_run
 from org.plan.command import plan_stack
 from org.plan.stackconfig import PROJECT_ROOT, load_stack_config
 from tests.policies.conftest import PACK_DIR
@@ -27,8 +27,8 @@ def test_sandbox_stack_is_actually_checked():
     types = {r.type for r in run.resources}
     assert {"groundwork:lifecycle:EphemeralTeardown", "aws:scheduler/schedule:Schedule"} <= types
     config = load_stack_config("sandbox")
-    resources = [from_recorded(r, providers_of(run.resources), default_provider(config.values))
-                 for r in run.resources if r.type != "aws:scheduler/schedule:Schedule"]
+    resources = [r for r in describe_run(run.resources, config.values)
+                 if r.type != "aws:scheduler/schedule:Schedule"]
     with PolicyPackProcess(PACK_DIR, config=config.values, stack="sandbox") as pack:
         pack.configure()
         pack.configure_stack()
@@ -40,9 +40,7 @@ def test_sandbox_stack_is_actually_checked():
 def test_example_stack_has_no_mandatory_violation(stack):
     config = load_stack_config(stack)
     run = plan_stack(stack)
-    providers = providers_of(run.resources)
-    default = default_provider(config.values)
-    resources = [from_recorded(r, providers, default) for r in run.resources]
+    resources = describe_run(run.resources, config.values)
     with PolicyPackProcess(PACK_DIR, config=config.values, project=config.project, stack=stack) as pack:
         pack.configure()
         pack.configure_stack(tags=config.stack_tags, secret_keys=config.secret_keys)

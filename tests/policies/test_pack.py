@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -57,12 +58,7 @@ def test_docs_table_lists_every_policy_with_its_default_level(info):
 
 def test_a_disabled_policy_reports_nothing(packs):
     case = next(c for c in violations.CASES if c.id == "sqs-unencrypted")
-    pack = packs.get(DEV)
-    case.policy_config = {"queue-topic-encryption": "disabled"}
-    try:
-        assert evaluate(pack, case) == []
-    finally:
-        case.policy_config = {}
+    assert evaluate(packs.get(DEV), replace(case, policy_config={"queue-topic-encryption": "disabled"})) == []
 
 
 def test_fast_path_gives_the_same_results_as_the_sdk_path(packs):

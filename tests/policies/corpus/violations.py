@@ -157,6 +157,9 @@ CASES: list[Case] = [
          {"s3-bucket-baseline"}),
     Case("s3-settings-for-another-bucket", [bucket_group(label="a")[0], *bucket_group(label="b")],
          {"s3-bucket-baseline"}),
+    Case("s3-malformed-policy-is-reported-not-crashed", bucket_group(policy=policy_json({
+        "Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*", "Condition": ["not", "a", "map"]})),
+         {"s3-bucket-baseline"}, contains="could not evaluate"),
     # --- queue-topic-encryption ---
     Case("sqs-unencrypted", [queue(sqsManagedSseEnabled=None)], {"queue-topic-encryption"}),
     Case("sqs-sse-disabled", [queue(sqsManagedSseEnabled=False)], {"queue-topic-encryption"}),
