@@ -317,7 +317,8 @@ class PolicyPackProcess:
     def __init__(self, pack_dir: str | os.PathLike[str], *, config: Mapping[str, Any] | None = None,
                  project: str = "groundwork", stack: str = "dev", dry_run: bool = True,
                  organization: str = "organization", python: str = sys.executable,
-                 startup_timeout: float = 60.0, extra_env: Mapping[str, str] | None = None) -> None:
+                 startup_timeout: float = 60.0, rpc_timeout: float = 120.0,
+                 extra_env: Mapping[str, str] | None = None) -> None:
         self.pack_dir = Path(pack_dir).resolve()
         self.config = dict(config or {})
         self.project = project
@@ -326,6 +327,8 @@ class PolicyPackProcess:
         self.organization = organization
         self.python = python
         self.startup_timeout = startup_timeout
+        self.rpc_timeout = rpc_timeout
+        self._info: PackInfo | None = None
         self.extra_env = dict(extra_env or {})
         self.engine = EngineStub()
         self._engine_server: grpc.Server | None = None
@@ -427,7 +430,7 @@ class PolicyPackProcess:
             engine_address=self.engine_address, root_directory=str(self.pack_dir),
             program_directory=str(self.pack_dir))
         try:
-            self.stub.Handshake(request)
+            self.stub.Handshake(request, timeout=self.rpc_timeout)
         except grpc.RpcError as error:
             if error.code() == grpc.StatusCode.UNIMPLEMENTED:
                 return False
@@ -435,10 +438,13 @@ class PolicyPackProcess:
         return True
 
     def plugin_version(self) -> str:
-        return self.stub.GetPluginInfo(empty_pb2.Empty()).version
+        return self.stub.GetPluginInfo(empty_pb2.Empty(), timeout=self.rpc_timeout).version
 
     def info(self) -> PackInfo:
-        reply = self.stub.GetAnalyzerInfo(empty_pb2.Empty())
+        """Name, version and policies of the pack (asked once, then cached)."""
+        if self._info is not None:
+            return self._info
+        reply = self.stub.GetAnalyzerInfo(empty_pb2.Empty(), timeout=self.rpc_timeout)
         policies = [
             PolicyDescription(
                 name=p.name,
@@ -452,7 +458,8 @@ class PolicyPackProcess:
             )
             for p in reply.policies
         ]
-        return PackInfo(reply.name, reply.version, reply.description, policies)
+        self._info = PackInfo(reply.name, reply.version, reply.description, policies)
+        return self._info
 
     def configure(self, policy_config: Mapping[str, Mapping[str, Any] | str] | None = None) -> None:
         """Per-policy config: ``{policy: {"enforcementLevel": "advisory", **properties}}`` or a level.
@@ -472,13 +479,13 @@ class PolicyPackProcess:
                 enforcementLevel=_LEVEL_VALUES[level], properties=to_struct(properties)))
         if policy_config:
             raise ValueError(f"config for policies the pack does not have: {sorted(policy_config)}")
-        self.stub.Configure(request)
+        self.stub.Configure(request, timeout=self.rpc_timeout)
 
     def configure_stack(self, *, tags: Mapping[str, str] | None = None,
                         config: Mapping[str, Any] | None = None,
                         secret_keys: Iterable[str] = ()) -> None:
         """Tell the pack which stack it analyses (its tags reach policies as ``stack_tags``)."""
-        self.stub.ConfigureStack(analyzer_pb2.AnalyzerStackConfigureRequest(
+        self.stub.ConfigureStack(timeout=self.rpc_timeout, request=analyzer_pb2.AnalyzerStackConfigureRequest(
             stack=self.stack, project=self.project, organization=self.organization,
             dry_run=self.dry_run, tags=dict(tags or {}),
             config=_config_strings(self.config if config is None else config),
@@ -496,7 +503,7 @@ class PolicyPackProcess:
 
     def analyze(self, resource: ResourceDescription) -> list[Diagnostic]:
         """Resource policies for one resource (what the engine calls per resource in a preview)."""
-        return _diagnostics(self.stub.Analyze(self._analyze_request(resource)))
+        return _diagnostics(self.stub.Analyze(self._analyze_request(resource), timeout=self.rpc_timeout))
 
     def analyze_stack(self, resources: Iterable[ResourceDescription]) -> list[Diagnostic]:
         """Stack policies over all resources (called once at the end of a preview)."""
@@ -513,7 +520,7 @@ class PolicyPackProcess:
             provider = _provider(resource)
             if provider is not None:
                 item.provider.CopyFrom(provider)
-        return _diagnostics(self.stub.AnalyzeStack(request))
+        return _diagnostics(self.stub.AnalyzeStack(request, timeout=self.rpc_timeout))
 
     def analyze_all(self, resources: Iterable[ResourceDescription]) -> list[Diagnostic]:
         """Analyze every resource, then AnalyzeStack over all of them: one preview's worth."""
@@ -526,7 +533,7 @@ class PolicyPackProcess:
 
     def remediate(self, resource: ResourceDescription) -> list[Remediation]:
         """Run REMEDIATE policies on one resource; each remediation carries the rewritten inputs."""
-        reply = self.stub.Remediate(self._analyze_request(resource))
+        reply = self.stub.Remediate(self._analyze_request(resource), timeout=self.rpc_timeout)
         return [
             Remediation(
                 policy_name=r.policyName,

@@ -53,6 +53,10 @@ def check_teardown(resources: list[Resource], ctx: Context) -> Iterable[Finding]
     if not ctx.stack.is_ephemeral:
         return
     latest = ctx.now + timedelta(hours=int(ctx.settings["maxTtlHours"]))
+    ttl = ctx.stack.ttl_hours
+    if ttl is not None and ttl > int(ctx.settings["maxTtlHours"]):
+        yield Finding(f"groundwork:ttlHours={ttl} is longer than the maximum of {ctx.settings['maxTtlHours']}h",
+                      check="ttl")
     teardowns = [r for r in resources if r.type == ctx.settings["teardownType"]]
     owners = {t.urn for t in teardowns}
     schedules = [r for r in resources if r.type == SCHEDULE and r.parent in owners]

@@ -114,7 +114,7 @@ CASES: list[Case] = [
     Case("eph-expires-at-garbage", _eph(topic(EPH, tags=tags(EPH, expires_at="tomorrow"))),
          {"ephemeral-teardown"}, env=EPH),
     Case("eph-max-ttl-config", _eph(queue(EPH)), {"ephemeral-teardown"}, env=EPH,
-         policy_config={"ephemeral-teardown": {"maxTtlHours": 4}}),
+         policy_config={"ephemeral-teardown": {"maxTtlHours": 4}}, contains="groundwork:ttlHours=8"),
     # --- ephemeral-deletable ---
     Case("eph-protected", _eph(res("aws:sqs/queue:Queue", "q", queue(EPH).inputs, protect=True)),
          {"ephemeral-deletable"}, env=EPH, contains="protected"),
