@@ -30,7 +30,7 @@ REMEDIATE_SCHEMA = schema(requiredTags=TAG_SCHEMA, exemptTypes={**EXEMPT_TYPES, 
 
 
 def is_taggable(resource_type: str, props: Mapping[str, Any]) -> bool:
-    return resource_type in taggable_types() or "tags" in props and resource_type.startswith("aws:")
+    return resource_type in taggable_types() or ("tags" in props and resource_type.startswith("aws:"))
 
 
 def tag_problems(tags: Mapping[str, Any], settings_: Mapping[str, Any]) -> Iterable[str]:

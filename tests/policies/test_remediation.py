@@ -53,3 +53,17 @@ def test_remediated_resource_passes_required_tags(packs):
     fixed = queue(**fix.properties)
     pack = packs.get(DEV)
     assert [d.policy_name for d in pack.analyze(fixed)] == []
+
+
+def test_remediation_keeps_secrets_secret(packs):
+    from google.protobuf import json_format
+
+    from org.plan.analyzer import SECRET_SIG, SECRET_SIG_KEY, Secret
+
+    pack = packs.get(DEV)
+    pack.configure()
+    pack.configure_stack()
+    request = pack._analyze_request(queue(tags=None, kmsMasterKeyId=Secret("alias/shop")))
+    [remediation] = pack.stub.Remediate(request).remediations
+    raw = json_format.MessageToDict(remediation.properties)
+    assert raw["kmsMasterKeyId"] == {SECRET_SIG_KEY: SECRET_SIG, "value": "alias/shop"}
