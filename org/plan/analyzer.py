@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import grpc
+import pulumi
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, engine_pb2, engine_pb2_grpc
@@ -42,7 +43,7 @@ from org.plan.runtime import RecordedResource
 
 # The engine's wire encoding of a value not known during preview (pulumi.runtime.rpc.UNKNOWN).
 UNKNOWN_WIRE = rpc.UNKNOWN
-SECRET_SIG_KEY = rpc._special_sig_key
+SECRET_SIG_KEY = rpc._special_sig_key  # the signature key of every special value, not only secrets
 SECRET_SIG = rpc._special_secret_sig
 _GRPC_OPTIONS = [("grpc.max_receive_message_length", 400 * 1024 * 1024),
                  ("grpc.max_send_message_length", 400 * 1024 * 1024)]
@@ -192,7 +193,12 @@ def make_urn(project: str, stack: str, type_: str, name: str, parent_type: str =
 
 
 def to_wire(value: Any) -> Any:
-    """Plain Python value -> the JSON shape the engine puts into a Struct (unknowns, secrets)."""
+    """Plain Python value -> the JSON shape the engine puts into a Struct.
+
+    Unknowns become the unknown sentinel, :class:`Secret` the secret envelope, and Pulumi assets
+    and archives (e.g. a Lambda's ``code``) their signature objects, as ``pulumi.runtime.rpc``
+    serialises them.
+    """
     if value is UNKNOWN:
         return UNKNOWN_WIRE
     if isinstance(value, Secret):
@@ -201,7 +207,27 @@ def to_wire(value: Any) -> Any:
         return {str(k): to_wire(v) for k, v in value.items() if v is not None}
     if isinstance(value, (list, tuple)):
         return [to_wire(v) for v in value]
-    return value
+    if isinstance(value, (pulumi.Asset, pulumi.Archive)):
+        return _asset_or_archive(value)
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    raise TypeError(f"cannot send a {type(value).__name__} to an analyzer: {value!r}")
+
+
+def _asset_or_archive(value: Any) -> dict[str, Any]:
+    if isinstance(value, pulumi.Asset):
+        encoded: dict[str, Any] = {SECRET_SIG_KEY: rpc._special_asset_sig}
+        for attribute in ("path", "text", "uri"):
+            if hasattr(value, attribute):
+                encoded[attribute] = getattr(value, attribute)
+        return encoded
+    encoded = {SECRET_SIG_KEY: rpc._special_archive_sig}
+    if isinstance(value, pulumi.AssetArchive):
+        encoded["assets"] = {name: to_wire(item) for name, item in value.assets.items()}
+    for attribute in ("path", "uri"):
+        if hasattr(value, attribute):
+            encoded[attribute] = getattr(value, attribute)
+    return encoded
 
 
 def to_struct(values: Mapping[str, Any]) -> struct_pb2.Struct:
