@@ -570,6 +570,22 @@ class PolicyPackProcess:
         ]
 
 
+def analyze_recorded(resources: Iterable[RecordedResource], config: Mapping[str, Any], *,
+                     pack_dir: str | os.PathLike[str], project: str = "groundwork", stack: str = "dev",
+                     stack_tags: Mapping[str, str] | None = None, secret_keys: Iterable[str] = (),
+                     policy_config: Mapping[str, Any] | None = None) -> list[Diagnostic]:
+    """One preview's policy run over a recorded program: start the pack, configure, analyse, stop.
+
+    What ``python -m org plan`` needs: ``config`` is the stack config (namespaced keys),
+    ``stack_tags`` what the backend would send as stack tags.
+    """
+    described = describe_run(resources, config)
+    with PolicyPackProcess(pack_dir, config=config, project=project, stack=stack) as pack:
+        pack.configure(policy_config)
+        pack.configure_stack(tags=stack_tags, secret_keys=secret_keys)
+        return pack.analyze_all(described)
+
+
 def _diagnostics(reply: analyzer_pb2.AnalyzeResponse) -> list[Diagnostic]:
     return [
         Diagnostic(
@@ -591,6 +607,6 @@ def _config_strings(config: Mapping[str, Any]) -> dict[str, str]:
 
 
 __all__ = [
-    "UNKNOWN", "Diagnostic", "EngineStub", "PackInfo", "PolicyPackProcess", "ProviderDescription",
+    "UNKNOWN", "analyze_recorded", "Diagnostic", "EngineStub", "PackInfo", "PolicyPackProcess", "ProviderDescription",
     "Remediation", "ResourceDescription", "Secret", "default_provider", "describe_run", "from_recorded", "make_urn", "providers_of",
 ]

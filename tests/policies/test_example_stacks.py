@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from org.plan.analyzer import PolicyPackProcess, describe_run
+from org.plan.analyzer import PolicyPackProcess, analyze_recorded, describe_run
 from org.plan.command import plan_stack
 from org.plan.stackconfig import PROJECT_ROOT, load_stack_config
 from tests.policies.conftest import PACK_DIR
@@ -40,10 +40,7 @@ def test_sandbox_stack_is_actually_checked():
 def test_example_stack_has_no_mandatory_violation(stack):
     config = load_stack_config(stack)
     run = plan_stack(stack)
-    resources = describe_run(run.resources, config.values)
-    with PolicyPackProcess(PACK_DIR, config=config.values, project=config.project, stack=stack) as pack:
-        pack.configure()
-        pack.configure_stack(tags=config.stack_tags, secret_keys=config.secret_keys)
-        diagnostics = pack.analyze_all(resources)
+    diagnostics = analyze_recorded(run.resources, config.values, pack_dir=PACK_DIR, project=config.project,
+                                   stack=stack, stack_tags=config.stack_tags, secret_keys=config.secret_keys)
     mandatory = [f"{d.policy_name} {d.urn}: {d.message}" for d in diagnostics if d.mandatory]
     assert mandatory == [], "\n".join(mandatory)
