@@ -52,10 +52,12 @@ DEFAULT_TAGS_PROVIDER = ProviderDescription(
                                                   '"owner":"platform-team","usage":"POC"}}'})
 
 
-def _with_default_tags():
+def _with_default_tags(as_object: bool = False):
     q = queue()
     q.inputs["tags"] = {"component": "orders"}
     q.provider = DEFAULT_TAGS_PROVIDER
+    if as_object:  # a default provider built from the stack's aws:defaultTags config
+        q.provider = ProviderDescription(inputs={"region": "eu-west-1", "defaultTags": {"tags": tags()}})
     return [q]
 
 
@@ -93,6 +95,7 @@ CASES += [
     Case("preview-account-email-unknown", [account(email=UNKNOWN)], env=PROD),
     # --- tagging variants ---
     Case("tags-through-provider-default-tags", _with_default_tags()),
+    Case("tags-through-default-provider-config", _with_default_tags(as_object=True)),
     Case("tags-owner-team-id", [queue(tags=tags(owner="platform-team"))]),
     Case("tags-extra-required-key-present", [queue(tags=tags(**{"cost_center": "cc-42"}))],
          policy_config={"required-tags": {"requiredTags": {"context": [], "stage": ["dev"], "owner": [],
