@@ -1,0 +1,70 @@
+"""The pack's metadata, its documentation table, and the fast path's equivalence."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.policies.conftest import PACK_DIR, evaluate
+from tests.policies.corpus import compliant, violations
+from tests.policies.corpus.builders import DEV
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "policies.md"
+
+
+@pytest.fixture(scope="module")
+def info(packs):
+    return packs.get(DEV).info()
+
+
+def test_pack_metadata_matches_pulumipolicy_yaml(info):
+    manifest = yaml.safe_load((PACK_DIR / "PulumiPolicy.yaml").read_text())
+    assert manifest["runtime"] == "python" and manifest["name"] == info.name == "groundwork"
+    assert manifest["version"] and manifest["description"]
+    requirements = (PACK_DIR / "requirements.txt").read_text()
+    assert "pulumi-policy==" in requirements and "pulumi==" in requirements
+
+
+def test_every_policy_is_described_and_configurable(info):
+    assert len(info.policies) >= 18
+    for policy in info.policies:
+        assert policy.description and policy.severity and policy.enforcement_level, policy.name
+        assert "waivers" in policy.config_schema, policy.name
+        for key, spec in policy.config_schema.items():
+            assert spec.get("description"), f"{policy.name}.{key} has no description"
+
+
+def test_security_stage_and_ephemeral_policies_are_mandatory(info):
+    for name in ("stage-usage", "ephemeral-teardown", "ephemeral-deletable", "s3-bucket-baseline",
+                 "queue-topic-encryption", "iam-no-admin-wildcard", "lambda-runtime", "kms-key-rotation",
+                 "ses-receipt-rule-security", "required-tags"):
+        assert info.policy(name).enforcement_level == "mandatory", name
+    assert info.policy("resource-naming").enforcement_level == "advisory"
+    assert info.policy("tags-from-stack").enforcement_level == "remediate"
+
+
+def test_docs_table_lists_every_policy_with_its_default_level(info):
+    rows = {}
+    for line in DOCS.read_text().splitlines():
+        match = re.match(r"^\|\s*`([a-z0-9-]+)`\s*\|[^|]*\|\s*(\w+)\s*\|", line)
+        if match:
+            rows[match.group(1)] = match.group(2).lower()
+    assert rows == {p.name: p.enforcement_level for p in info.policies}
+
+
+def test_a_disabled_policy_reports_nothing(packs):
+    case = next(c for c in violations.CASES if c.id == "sqs-unencrypted")
+    assert evaluate(packs.get(DEV), replace(case, policy_config={"queue-topic-encryption": "disabled"})) == []
+
+
+def test_fast_path_gives_the_same_results_as_the_sdk_path(packs):
+    fast = packs.get(DEV)
+    slow = packs.get(DEV, extra_env={"GROUNDWORK_POLICY_FASTPATH": "0"})
+    cases = [c for c in violations.CASES + compliant.CASES if c.env is DEV]
+    assert len(cases) > 60
+    for case in cases:
+        assert evaluate(fast, case) == evaluate(slow, case), case.id

@@ -1,0 +1,69 @@
+"""tags-from-stack (REMEDIATE): fills missing required tags from the stack tags or stack config."""
+
+from __future__ import annotations
+
+from org.plan.analyzer import UNKNOWN
+from tests.policies.corpus.builders import DEV, EMPTY, queue, res, tags
+
+
+def _remediate(packs, env, resource, stack_tags=None):
+    pack = packs.get(env)
+    pack.configure()
+    pack.configure_stack(tags=stack_tags or {})
+    return pack.remediate(resource)
+
+
+def test_missing_tags_come_from_stack_config(packs):
+    [fix] = _remediate(packs, DEV, queue(tags={"component": "orders"}))
+    assert fix.policy_name == "tags-from-stack"
+    assert fix.properties["tags"] == {"component": "orders", **tags(DEV)}
+    assert fix.properties["name"] == "shop-dev-orders"  # other inputs untouched
+
+
+def test_missing_tags_come_from_stack_tags(packs):
+    stack_tags = {"context": "billing", "stage": "test", "usage": "PRODUCTION", "owner": "billing-team"}
+    [fix] = _remediate(packs, EMPTY, queue(tags=None), stack_tags)
+    assert fix.properties["tags"] == stack_tags
+
+
+def test_existing_tags_are_kept_and_nothing_to_do_means_no_remediation(packs):
+    assert _remediate(packs, DEV, queue()) == []
+    [fix] = _remediate(packs, DEV, queue(tags=tags(owner=None, stage="test")))
+    assert fix.properties["tags"]["stage"] == "test"
+    assert fix.properties["tags"]["owner"] == tags()["owner"]
+
+
+def test_values_not_allowed_are_not_added(packs):
+    assert _remediate(packs, EMPTY, queue(tags=None), {"stage": "qa"}) == []
+
+
+def test_unknown_tags_and_untaggable_resources_are_left_alone(packs):
+    assert _remediate(packs, DEV, queue(tags=UNKNOWN)) == []
+    assert _remediate(packs, DEV, res("aws:iam/rolePolicy:RolePolicy", "p", {"policy": "{}"})) == []
+
+
+def test_remediation_keeps_unknown_inputs_unknown(packs):
+    [fix] = _remediate(packs, DEV, queue(tags=None, **{"name": UNKNOWN}))
+    assert fix.properties["name"] is UNKNOWN
+    assert fix.properties["tags"] == tags(DEV)
+
+
+def test_remediated_resource_passes_required_tags(packs):
+    [fix] = _remediate(packs, DEV, queue(tags=None))
+    fixed = queue(**fix.properties)
+    pack = packs.get(DEV)
+    assert [d.policy_name for d in pack.analyze(fixed)] == []
+
+
+def test_remediation_keeps_secrets_secret(packs):
+    from google.protobuf import json_format
+
+    from org.plan.analyzer import SECRET_SIG, SECRET_SIG_KEY, Secret
+
+    pack = packs.get(DEV)
+    pack.configure()
+    pack.configure_stack()
+    request = pack._analyze_request(queue(tags=None, kmsMasterKeyId=Secret("alias/shop")))
+    [remediation] = pack.stub.Remediate(request).remediations
+    raw = json_format.MessageToDict(remediation.properties)
+    assert raw["kmsMasterKeyId"] == {SECRET_SIG_KEY: SECRET_SIG, "value": "alias/shop"}
