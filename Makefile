@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STACK  ?= sandbox
+STACK  ?= org
 STAMP  := $(VENV)/.installed
 
 .PHONY: test plan lint validate clean

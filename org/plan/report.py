@@ -34,3 +34,27 @@ def type_counts(run: ProgramRun) -> list[str]:
     counts = resource_types(run.resources)
     width = max((len(t) for t in counts), default=0)
     return [f"  {type_:<{width}}  {count}" for type_, count in counts.items()]
+
+
+def policy_report(diagnostics: list, run: ProgramRun) -> list[str]:
+    """Policy results grouped by policy (enforcement level, resource, message) and a summary."""
+    names = {r.urn: f"{r.type}  {r.name}" for r in run.resources}
+    by_policy: dict[str, list] = {}
+    for diagnostic in diagnostics:
+        by_policy.setdefault(diagnostic.policy_name, []).append(diagnostic)
+    lines = ["Policies:"]
+    if not diagnostics:
+        lines.append("  no violations")
+    for policy in sorted(by_policy, key=lambda p: (not any(d.mandatory for d in by_policy[p]), p)):
+        found = by_policy[policy]
+        lines.append(f"  {policy} ({found[0].enforcement_level})")
+        for diagnostic in found:
+            where = names.get(diagnostic.urn, "stack" if not diagnostic.urn else diagnostic.urn)
+            lines.append(f"    [{diagnostic.enforcement_level}] {where}")
+            lines.extend(f"      {line}" for line in diagnostic.message.strip().splitlines())
+    mandatory = sum(1 for d in diagnostics if d.mandatory)
+    advisory = len(diagnostics) - mandatory
+    verdict = "FAILED" if mandatory else "passed"
+    lines.append(f"\nPolicy check {verdict}: {mandatory} mandatory, {advisory} advisory "
+                 f"finding(s) over {len(run.resources)} resources")
+    return lines
