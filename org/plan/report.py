@@ -6,12 +6,14 @@ from org.plan.runtime import ProgramRun, RecordedResource, resource_types
 
 
 def resource_tree(run: ProgramRun) -> list[str]:
-    """Lines of the resource tree, children indented under their component."""
+    """Lines of the resource tree, children indented under their component, sorted by type and name."""
     children: dict[str, list[RecordedResource]] = {}
     for resource in run.resources:
         children.setdefault(resource.parent, []).append(resource)
+    for siblings in children.values():  # registration order varies between runs; sort for stable diffs
+        siblings.sort(key=lambda r: (r.custom, r.type, r.name))
     known = {r.urn for r in run.resources}
-    roots = [r for r in run.resources if r.parent not in known]
+    roots = sorted((r for r in run.resources if r.parent not in known), key=lambda r: (r.custom, r.type, r.name))
     lines = [f"pulumi:pulumi:Stack  {run.project}-{run.stack}"]
 
     def walk(resource: RecordedResource, depth: int) -> None:
