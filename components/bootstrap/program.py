@@ -12,7 +12,7 @@ import re
 from typing import Any, Literal
 
 import pulumi
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from components.bootstrap.account_bootstrap import (
     AccountBootstrap,
@@ -27,8 +27,9 @@ from components.bootstrap.templates import (
     github_subjects,
     state_backend_parameters,
 )
-from components.context import NAMESPACE, format_validation_error
+from components.context import NAMESPACE
 from components.errors import ConfigError, describe_value
+from components.settings import parse_settings
 from components.sso.org_inputs import org_data, require_trusted_access, resolve_ids
 
 KEY = f"{NAMESPACE}:bootstrap"
@@ -173,10 +174,7 @@ class BootstrapSettings(_Settings):
 
 def build(program: Any, settings: object) -> AccountBootstrap:
     """Validate config against the org data, then declare the bootstrap StackSets."""
-    try:
-        config = BootstrapSettings.model_validate(settings if settings is not None else {})
-    except ValidationError as error:
-        raise ConfigError("Invalid stack config:\n" + format_validation_error(error, KEY, {})) from None
+    config = parse_settings(BootstrapSettings, settings if settings is not None else {}, KEY)
     ctx = program.context
     org = org_data(program, config.org_path)
     require_trusted_access(org, STACKSETS_PRINCIPAL, KEY)

@@ -19,12 +19,13 @@ import re
 from typing import Any
 
 import pulumi
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from components.buses.bus import BusSettings, EventBusArgs, EventBusPlatform, check_bus
 from components.buses.rules import check_name
-from components.context import NAMESPACE, format_validation_error
+from components.context import NAMESPACE
 from components.errors import ConfigError
+from components.settings import parse_settings
 
 CONFIG_KEY = f"{NAMESPACE}:eventBuses"
 ACCOUNT_ID = re.compile(r"^\d{12}$")
@@ -68,12 +69,7 @@ class EventBusesConfig(BaseModel):
 
 def parse(settings: Any) -> EventBusesConfig:
     """Validate the config; one ConfigError listing every problem with its key path."""
-    if not isinstance(settings, dict):
-        raise ConfigError(f"Invalid stack config:\n{CONFIG_KEY} must be an object with 'buses'")
-    try:
-        return EventBusesConfig.model_validate(settings)
-    except ValidationError as error:
-        raise ConfigError("Invalid stack config:\n" + format_validation_error(error, CONFIG_KEY, {})) from None
+    return parse_settings(EventBusesConfig, settings, CONFIG_KEY, shape="an object with 'buses'")
 
 
 def resolve_producers(program: Any, config: EventBusesConfig) -> dict[str, pulumi.Input[str]]:

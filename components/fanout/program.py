@@ -17,14 +17,14 @@ import re
 from typing import Any
 
 import pulumi
-from pydantic import BaseModel, ConfigDict, Field, RootModel, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, RootModel, field_validator
 
 from components.buses.limits import (
     MAX_MESSAGE_RETENTION_SECONDS,
     MAX_RECEIVE_COUNT,
     MIN_MESSAGE_RETENTION_SECONDS,
 )
-from components.context import NAMESPACE, format_validation_error
+from components.context import NAMESPACE
 from components.errors import ConfigError
 from components.fanout.component import (
     AWS_MANAGED_SNS_KEY,
@@ -34,6 +34,7 @@ from components.fanout.component import (
 )
 from components.fanout.consumers import QueueConsumer
 from components.fanout.filter_policy import CloudEventsFilter
+from components.settings import parse_settings
 
 CONFIG_KEY = f"{NAMESPACE}:fanouts"
 NAME = re.compile(r"^[a-z][a-z0-9-]{0,29}$")
@@ -121,12 +122,10 @@ class FanoutsConfig(RootModel[dict[str, FanoutSettings]]):
 
 def parse(settings: Any) -> dict[str, FanoutSettings]:
     """Validate ``groundwork:fanouts``; one ConfigError listing every problem."""
-    if not isinstance(settings, dict) or not settings:
-        raise ConfigError(f"Invalid stack config:\n{CONFIG_KEY} must map topic names to fan-out settings")
-    try:
-        return FanoutsConfig.model_validate(settings).root
-    except ValidationError as error:
-        raise ConfigError("Invalid stack config:\n" + format_validation_error(error, CONFIG_KEY, {})) from None
+    shape = "an object that maps topic names to fan-out settings"
+    if not settings:
+        raise ConfigError(f"Invalid stack config:\n{CONFIG_KEY} must be {shape}")
+    return parse_settings(FanoutsConfig, settings, CONFIG_KEY, shape=shape).root
 
 
 def fanout_args(program: Any, topic: str, settings: FanoutSettings) -> CloudEventsFanoutArgs:

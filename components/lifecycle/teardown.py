@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pulumi
 import pulumi_aws as aws
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from components.context import NAMESPACE, StackContext, format_validation_error
+from components.context import NAMESPACE, StackContext
 from components.errors import ConfigError
+from components.settings import parse_settings
 
 BUILDSPEC = (Path(__file__).parent / "buildspec.yml").read_text()
 ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
@@ -65,12 +66,7 @@ class TeardownSettings(BaseModel):
                 f"Invalid stack config:\n{NAMESPACE}:teardown is required for usage EPHEMERAL: an "
                 "object with backendUrl and deployRoleArn (see README, 'Ephemeral stacks')"
             )
-        try:
-            return cls.model_validate(raw)
-        except ValidationError as error:
-            raise ConfigError(
-                "Invalid stack config:\n" + format_validation_error(error, f"{NAMESPACE}:teardown", {})
-            ) from None
+        return parse_settings(cls, raw, f"{NAMESPACE}:teardown")
 
 
 @dataclass

@@ -18,14 +18,15 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from components.context import NAMESPACE, format_validation_error
+from components.context import NAMESPACE
 from components.errors import ConfigError
 from components.mail.domain import CreatedZone, ImportedZone, MailDomain, MailDomainArgs, ZoneChoice
 from components.mail.receiving import MailReceiving, MailReceivingArgs
 from components.mail.regions import require_receiving_region
 from components.mail.routing import ADDRESS, RoutingTable, build_routing_table
+from components.settings import parse_settings
 
 KEY = f"{NAMESPACE}:mail"
 ZONE_ID = re.compile(r"^Z[A-Z0-9]{1,31}$")
@@ -108,13 +109,8 @@ class MailSettings(BaseModel):
 
     @classmethod
     def parse(cls, raw: object) -> MailSettings:
-        if not isinstance(raw, dict):
-            raise ConfigError(f"Invalid stack config:\n{KEY} must be an object with at least 'zone' "
-                              "({domainName: ...} or {zoneId: ...})")
-        try:
-            return cls.model_validate(raw)
-        except ValidationError as error:
-            raise ConfigError("Invalid stack config:\n" + format_validation_error(error, KEY, {})) from None
+        return parse_settings(cls, raw, KEY,
+                              shape="an object with at least 'zone' ({domainName: ...} or {zoneId: ...})")
 
 
 class MailPlan(BaseModel):

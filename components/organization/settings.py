@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from components.context import NAMESPACE, format_validation_error
+from components.context import NAMESPACE
 from components.errors import ConfigError
+from components.settings import parse_settings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # Organizations throttles concurrent CreateAccount requests; more than a few in flight fail part-way.
@@ -38,9 +39,4 @@ class OrgSettings(BaseModel):
                 f"Invalid stack config:\n{NAMESPACE}:org = {raw!r}: must be an object, e.g. "
                 "{path: org, accountCreationBatchSize: 1, closeOnDeletion: false, shareAccountIds: false}"
             )
-        try:
-            return cls.model_validate(raw)
-        except ValidationError as error:
-            raise ConfigError(
-                "Invalid stack config:\n" + format_validation_error(error, f"{NAMESPACE}:org", {})
-            ) from None
+        return parse_settings(cls, raw, f"{NAMESPACE}:org")

@@ -12,9 +12,8 @@ from typing import Any, Literal
 
 import pulumi
 import pulumi_aws as aws
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from components.context import format_validation_error
 from components.errors import ConfigError
 from components.pipes import example
 from components.pipes.component import plan_pipe
@@ -32,6 +31,7 @@ from components.pipes.patterns import (
     SqsToStepFunctionsArgs,
 )
 from components.pipes.pitfalls import SampleEvents
+from components.settings import parse_settings
 
 KEY = "groundwork:pipes"
 MSK_CLUSTER_ARN = r"^arn:aws[a-z-]*:kafka:[a-z0-9-]+:\d{12}:cluster/[A-Za-z0-9-]+/[A-Za-z0-9-]+$"
@@ -114,12 +114,7 @@ class PipesSettings(_Model):
 
     @classmethod
     def parse(cls, raw: Any) -> PipesSettings:
-        if not isinstance(raw, dict):
-            raise ConfigError(f"Invalid stack config:\n{KEY} must be an object (see docs/pipes.md)")
-        try:
-            return cls.model_validate(raw)
-        except ValidationError as error:
-            raise ConfigError("Invalid stack config:\n" + format_validation_error(error, KEY, {})) from None
+        return parse_settings(cls, raw, KEY, shape="an object (see docs/pipes.md)")
 
 
 def _placeholder(service: str, resource: str) -> str:

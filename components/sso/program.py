@@ -12,10 +12,11 @@ from typing import Any
 
 import pulumi
 import pulumi_aws as aws
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from components.context import NAMESPACE, format_validation_error
+from components.context import NAMESPACE
 from components.errors import ConfigError
+from components.settings import parse_settings
 from components.sso.identity_center import IdentityCenter, IdentityCenterArgs
 from components.sso.org_inputs import org_data, require_trusted_access, resolve_ids
 from org.sso import SsoValidationError, load_sso
@@ -79,10 +80,7 @@ class SsoSettings(BaseModel):
 
 def build(program: Any, settings: object) -> IdentityCenter | None:
     """Validate everything, find the instance, then declare the IdentityCenter component (or warn)."""
-    try:
-        config = SsoSettings.model_validate(settings if settings is not None else {})
-    except ValidationError as error:
-        raise ConfigError("Invalid stack config:\n" + format_validation_error(error, KEY, {})) from None
+    config = parse_settings(SsoSettings, settings if settings is not None else {}, KEY)
     org = org_data(program, config.org_path)
     require_trusted_access(org, SSO_PRINCIPAL, KEY)
     try:
