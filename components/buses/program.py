@@ -26,10 +26,10 @@ from components.buses.rules import check_name
 from components.context import NAMESPACE
 from components.errors import ConfigError
 from components.settings import parse_settings
+from components.validators import SnsTopicArn
 
 CONFIG_KEY = f"{NAMESPACE}:eventBuses"
 ACCOUNT_ID = re.compile(r"^\d{12}$")
-SNS_TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}(\.fifo)?$")
 
 
 class EventBusesConfig(BaseModel):
@@ -42,7 +42,7 @@ class EventBusesConfig(BaseModel):
                                         description="account name -> id, when the org is another stack")
     max_rules_per_bus: int | None = Field(default=None, ge=1, alias="maxRulesPerBus")
     max_pattern_length: int | None = Field(default=None, ge=1, alias="maxPatternLength")
-    alarm_topic_arn: str | None = Field(default=None, alias="alarmTopicArn")
+    alarm_topic_arn: SnsTopicArn | None = Field(default=None, alias="alarmTopicArn")
 
     @field_validator("buses")
     @classmethod
@@ -57,13 +57,6 @@ class EventBusesConfig(BaseModel):
         for name, account_id in value.items():
             if not ACCOUNT_ID.match(str(account_id)):
                 raise ValueError(f"account {name!r}: {account_id!r} is not a 12-digit account id")
-        return value
-
-    @field_validator("alarm_topic_arn")
-    @classmethod
-    def _alarm(cls, value: str | None) -> str | None:
-        if value is not None and not SNS_TOPIC_ARN.match(value):
-            raise ValueError("must be an SNS topic ARN")
         return value
 
 

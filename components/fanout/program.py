@@ -35,10 +35,10 @@ from components.fanout.component import (
 from components.fanout.consumers import QueueConsumer
 from components.fanout.filter_policy import CloudEventsFilter
 from components.settings import parse_settings
+from components.validators import SnsTopicArn
 
 CONFIG_KEY = f"{NAMESPACE}:fanouts"
 NAME = re.compile(r"^[a-z][a-z0-9-]{0,29}$")
-SNS_TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}(\.fifo)?$")
 KMS_KEY = re.compile(r"^(alias/[\w/-]+|arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)/[\w/-]+|[0-9a-f-]{36})$")
 
 Matcher = str | dict[str, Any]
@@ -88,20 +88,13 @@ class FanoutSettings(BaseModel):
     fifo: bool = False
     kms_key_id: str = Field(default=AWS_MANAGED_SNS_KEY, alias="kmsKeyId")
     queue_kms_key_id: str | None = Field(default=None, alias="queueKmsKeyId")
-    alarm_topic_arn: str | None = Field(default=None, alias="alarmTopicArn")
+    alarm_topic_arn: SnsTopicArn | None = Field(default=None, alias="alarmTopicArn")
     subscribers: dict[str, SubscriberSettings] = Field(min_length=1)
 
     @field_validator("kms_key_id", "queue_kms_key_id")
     @classmethod
     def _kms(cls, value: str | None) -> str | None:
         return _check_kms(value)
-
-    @field_validator("alarm_topic_arn")
-    @classmethod
-    def _alarm(cls, value: str | None) -> str | None:
-        if value is not None and not SNS_TOPIC_ARN.match(value):
-            raise ValueError("must be an SNS topic ARN")
-        return value
 
     @field_validator("subscribers")
     @classmethod

@@ -27,11 +27,11 @@ from components.mail.receiving import MailReceiving, MailReceivingArgs
 from components.mail.regions import require_receiving_region
 from components.mail.routing import ADDRESS, RoutingTable, build_routing_table
 from components.settings import parse_settings
+from components.validators import SnsTopicArn
 
 KEY = f"{NAMESPACE}:mail"
 ZONE_ID = re.compile(r"^Z[A-Z0-9]{1,31}$")
 DOMAIN_NAME = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
-SNS_TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$")
 SSM_ADVANCED_LIMIT = 8192
 
 
@@ -84,7 +84,7 @@ class MailSettings(BaseModel):
     retention_days: int = Field(default=90, alias="retentionDays", ge=1, le=3650)
     sender: str | None = Field(default=None, description="verified From address; default forwarder@<domain>")
     org_path: str = Field(default="org", alias="orgPath")
-    alarm_topic_arn: str | None = Field(default=None, alias="alarmTopicArn")
+    alarm_topic_arn: SnsTopicArn | None = Field(default=None, alias="alarmTopicArn")
 
     @field_validator("catch_all", "sender")
     @classmethod
@@ -99,13 +99,6 @@ class MailSettings(BaseModel):
         if value is not None and not DOMAIN_NAME.match(value.lower().rstrip(".")):
             raise ValueError("must be a DNS domain name like aws.example.com")
         return value.lower().rstrip(".") if value else value
-
-    @field_validator("alarm_topic_arn")
-    @classmethod
-    def _topic(cls, value: str | None) -> str | None:
-        if value is not None and not SNS_TOPIC_ARN.match(value):
-            raise ValueError("must be an SNS topic ARN")
-        return value
 
     @classmethod
     def parse(cls, raw: object) -> MailSettings:
