@@ -23,7 +23,8 @@ def info(packs):
 
 def test_pack_metadata_matches_pulumipolicy_yaml(info):
     manifest = yaml.safe_load((PACK_DIR / "PulumiPolicy.yaml").read_text())
-    assert manifest["runtime"] == "python" and manifest["name"] == info.name == "groundwork"
+    assert manifest["runtime"]["name"] == "python" and manifest["name"] == info.name == "groundwork"
+    assert manifest["runtime"]["options"]["virtualenv"]  # the CLI installs requirements.txt there
     assert manifest["version"] and manifest["description"]
     requirements = (PACK_DIR / "requirements.txt").read_text()
     assert "pulumi-policy==" in requirements and "pulumi==" in requirements
