@@ -3,7 +3,8 @@
 Each feature is switched on by its key under the ``groundwork`` config namespace and lives in
 its own module with a ``build(program, settings)`` function, so features never edit each other.
 Features run in the order listed: later ones may use what earlier ones published in
-``Program.shared`` (e.g. the organization's account ids for SSO assignments).
+``Program.shared`` (e.g. the organization's account ids for SSO assignments, or the stack's event
+buses as the target of a pipe).
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ FEATURES: list[tuple[str, str]] = [
     ("mail", "components.mail.program"),
     ("sso", "components.sso.program"),
     ("bootstrap", "components.bootstrap.program"),
+    ("eventBuses", "components.buses.program"),  # before pipes: a pipe may target one of these buses
     ("pipes", "components.pipes.program"),
-    ("eventBuses", "components.buses.program"),
     ("fanouts", "components.fanout.program"),
 ]
 

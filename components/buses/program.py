@@ -117,7 +117,11 @@ def resolve_secrets(program: Any, bus_name: str, bus: BusSettings) -> dict[str, 
 
 
 def build(program: Any, settings: Any) -> dict[str, EventBusPlatform]:
-    """Validate everything (all buses), then declare one EventBusPlatform per bus."""
+    """Validate everything (all buses), then declare one EventBusPlatform per bus.
+
+    Publishes ``program.shared["event_buses"]`` (bus name -> component, with ``bus_arn`` and
+    ``bus_name``) so later features of the stack can put events on these buses.
+    """
     config = parse(settings)
     producers = resolve_producers(program, config)
     alarm_actions = [config.alarm_topic_arn] if config.alarm_topic_arn else []
@@ -135,6 +139,6 @@ def build(program: Any, settings: Any) -> dict[str, EventBusPlatform]:
         )
         check_bus(f"{CONFIG_KEY}.buses.{name}", all_args[name], warn=False)
     buses = {name: EventBusPlatform(f"bus-{name}", args) for name, args in all_args.items()}
-    program.shared["eventBuses"] = buses
+    program.shared["event_buses"] = buses  # read by features built later (a pipe targeting a bus)
     pulumi.export("eventBusArns", {name: b.bus_arn for name, b in buses.items()})
     return buses

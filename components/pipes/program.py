@@ -2,8 +2,11 @@
 
 Each pattern key present under ``groundwork:pipes`` deploys that pattern together with its example
 source and target (queues, tables with streams, a Kinesis stream, state machines, Lambdas, an event
-bus, Firehose with its bucket). The MSK cluster and the lookup API of pattern 5 are existing
-resources given by ARN. Config is validated and every pipe design checked before anything is declared.
+bus, Firehose with its bucket). The DynamoDB -> bus pattern puts its events on a bus of
+``groundwork:eventBuses`` when its ``bus`` setting names one (that feature is built first and
+publishes its buses in ``program.shared["event_buses"]``), else on an example bus of its own. The MSK
+cluster and the lookup API of pattern 5 are existing resources given by ARN. Config is validated and
+every pipe design checked before anything is declared.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from components.pipes.pitfalls import SampleEvents
 from components.settings import parse_settings
 
 KEY = "groundwork:pipes"
+BUSES_KEY = "groundwork:eventBuses"
 MSK_CLUSTER_ARN = r"^arn:aws[a-z-]*:kafka:[a-z0-9-]+:\d{12}:cluster/[A-Za-z0-9-]+/[A-Za-z0-9-]+$"
 EXECUTE_API_ARN = (r"^arn:aws[a-z-]*:execute-api:[a-z0-9-]+:\d{12}:[a-z0-9]{10}/[A-Za-z0-9_-]+/"
                    r"(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|\*)/[A-Za-z0-9_./{}*-]+$")
@@ -62,6 +66,8 @@ class SqsToStepFunctionsSettings(PatternSettings):
 
 
 class DynamoDBToBusSettings(PatternSettings):
+    bus: str | None = Field(default=None, min_length=1,
+                            description="a bus of groundwork:eventBuses in this stack; unset: an example bus")
     detail_type: str = Field(default="power.updated", alias="detailType", min_length=1, max_length=128)
     event_source: str = Field(default="com.example.power-api", alias="eventSource", pattern=EVENT_SOURCE)
     starting_position: Literal["TRIM_HORIZON", "LATEST"] = Field(default="TRIM_HORIZON", alias="startingPosition")
@@ -115,6 +121,22 @@ class PipesSettings(_Model):
     @classmethod
     def parse(cls, raw: Any) -> PipesSettings:
         return parse_settings(cls, raw, KEY, shape="an object (see docs/pipes.md)")
+
+
+def resolve_target_bus(program: Any, settings: PipesSettings) -> Any | None:
+    """The ``groundwork:eventBuses`` bus the DynamoDB -> bus pipe targets (None: its own example bus).
+
+    An unknown name is one ConfigError naming the key, the value and the buses this stack declares.
+    """
+    block = settings.dynamodb_to_event_bus
+    if block is None or block.bus is None:
+        return None
+    buses: dict[str, Any] = program.shared.get("event_buses") or {}
+    if block.bus not in buses:
+        known = ", ".join(sorted(buses)) if buses else f"none ({BUSES_KEY} is not set in this stack)"
+        raise ConfigError(f"{KEY}.dynamodbToEventBus.bus = {block.bus!r} is not a bus declared under "
+                          f"{BUSES_KEY} in this stack; known buses: {known}")
+    return buses[block.bus]
 
 
 def _placeholder(service: str, resource: str) -> str:
@@ -184,7 +206,7 @@ class PipesPlatform(pulumi.ComponentResource):
     """The example event platform: every enabled pattern with its sources and targets."""
 
     def __init__(self, name: str, program: Any, settings: PipesSettings,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
+                 opts: pulumi.ResourceOptions | None = None, *, target_bus: Any | None = None) -> None:
         super().__init__("groundwork:pipes:PipesPlatform", name, None, opts)
         ctx = program.context
         invoke = pulumi.InvokeOptions(parent=self)
@@ -203,7 +225,9 @@ class PipesPlatform(pulumi.ComponentResource):
             arns["fulfillment"] = example.state_machine("fulfillment", scope, idempotency).arn
         if settings.dynamodb_to_event_bus is not None:
             arns["powersStream"] = example.table("powers", scope, stream=True).stream_arn
-            arns["domainBus"] = aws.cloudwatch.EventBus("domain-bus", name=ctx.name("domain"), opts=scope.opts).arn
+            # The stack's own bus (groundwork:eventBuses) when named, so its rules see the events.
+            arns["domainBus"] = (target_bus.bus_arn if target_bus is not None else
+                                 aws.cloudwatch.EventBus("domain-bus", name=ctx.name("domain"), opts=scope.opts).arn)
         if settings.kinesis_to_firehose is not None:
             arns["eventStream"] = aws.kinesis.Stream(
                 "events-stream", name=ctx.name("events"), stream_mode_details={"stream_mode": "ON_DEMAND"},
@@ -233,13 +257,14 @@ class PipesPlatform(pulumi.ComponentResource):
 def build(program: Any, settings: Any) -> PipesPlatform:
     """Validate ``groundwork:pipes``, check every pipe design, then declare the platform."""
     parsed = PipesSettings.parse(settings)
+    target_bus = resolve_target_bus(program, parsed)
     for name, _component, args in _pipe_specs(parsed, program, {**PLACEHOLDER_ARNS, "alarmTopic": None}):
         where = f"{KEY}.{CONFIG_BLOCKS[name]}"
         try:
             plan_pipe(name, args.pipe_args(where))
         except ConfigError as error:
             raise ConfigError(f"Invalid stack config ({where}):\n{error}") from None
-    platform = PipesPlatform("pipes", program, parsed)
+    platform = PipesPlatform("pipes", program, parsed, target_bus=target_bus)
     pulumi.export("pipes", {name: {"name": pipe.pipe_name, "arn": pipe.arn, "desiredState": pipe.desired_state}
                             for name, pipe in platform.pipes.items()})
     return platform

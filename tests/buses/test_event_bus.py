@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pulumi
+
 from components.program import build
 from tests.buses.helpers import bus_config, bus_settings
 
@@ -68,6 +70,16 @@ def test_producer_ids_come_from_the_org_feature_when_it_is_in_the_stack(run):
     result = run(with_org, config=bus_config())
     policy = json.loads(result.one("aws:cloudwatch/eventBusPolicy:EventBusPolicy").inputs["policy"])
     assert policy["Statement"][0]["Principal"] == {"AWS": ["arn:aws:iam::210987654321:root"]}
+
+
+def test_program_publishes_its_buses_for_later_features(run):
+    def program():
+        buses = build().shared["event_buses"]
+        pulumi.export("published", {name: {"arn": bus.bus_arn, "name": bus.bus_name} for name, bus in buses.items()})
+
+    result = run(program, config=bus_config())
+    bus = result.one("aws:cloudwatch/eventBus:EventBus", "bus-orders-bus")
+    assert result.stack_outputs["published"] == {"orders": {"arn": bus.outputs["arn"], "name": bus.outputs["name"]}}
 
 
 def test_rules_carry_the_validated_pattern_on_the_bus(run):

@@ -11,8 +11,11 @@ from org.plan.stackconfig import SECRET_PLACEHOLDER
 def test_events_dev_example_plans():
     result = plan_stack("events-dev")
     assert {r.name for r in result.of_type("groundwork:events:EventBusPlatform")} == {"bus-orders"}
+    # One bus in the stack: the DynamoDB -> bus pipe puts its events on `orders`, not on a bus of its own.
+    assert [b.inputs["name"] for b in result.of_type("aws:cloudwatch/eventBus:EventBus")] == ["orders-dev-orders"]
     assert {r.inputs["name"] for r in result.of_type("aws:cloudwatch/eventRule:EventRule")} == {
-        "orders-dev-orders-placed-to-buffer", "orders-dev-orders-shipped-to-partner"}
+        "orders-dev-orders-placed-to-buffer", "orders-dev-orders-power-updated-to-buffer",
+        "orders-dev-orders-shipped-to-partner"}
     assert result.one("aws:cloudwatch/eventArchive:EventArchive").inputs["retentionDays"] == 30
     connection = result.one("aws:cloudwatch/eventConnection:EventConnection")
     assert connection.inputs["authorizationType"] == "OAUTH_CLIENT_CREDENTIALS"

@@ -9,9 +9,11 @@ import pytest
 
 from components.context import load_context
 from components.errors import ConfigError
+from components.events.patterns import matches
 from components.pipes import program as pipes_program
 from components.program import Program, build
 from org.plan.command import plan_stack
+from tests.buses.helpers import bus_config, bus_settings
 from tests.conftest import stack_config
 
 MSK_BLOCK = {
@@ -52,7 +54,8 @@ def test_pipes_point_at_the_declared_sources_and_targets(events_dev):
     pipe = {p.inputs["name"]: p.inputs for p in events_dev.of_type("aws:pipes/pipe:Pipe")}
     table = events_dev.one("aws:dynamodb/table:Table", "powers")
     assert pipe["orders-dev-power-events"]["source"] == table.outputs["streamArn"]
-    assert pipe["orders-dev-power-events"]["target"] == events_dev.one("aws:cloudwatch/eventBus:EventBus", "domain-bus").outputs["arn"]
+    assert pipe["orders-dev-power-events"]["target"] == events_dev.one(
+        "aws:cloudwatch/eventBus:EventBus", "bus-orders-bus").outputs["arn"]
     assert pipe["orders-dev-order-fulfillment"]["source"] == events_dev.one("aws:sqs/queue:Queue", "orders").outputs["arn"]
     assert pipe["orders-dev-high-value-archive"]["target"] == events_dev.one(
         "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream").outputs["arn"]
@@ -61,6 +64,78 @@ def test_pipes_point_at_the_declared_sources_and_targets(events_dev):
     assert pipe["orders-dev-clickstream"]["desiredState"] == "STOPPED"
     assert pipe["orders-dev-power-events"]["targetParameters"]["eventbridgeEventBusParameters"] == {
         "detailType": "power.updated", "source": "com.acme.orders.power-api"}
+
+
+def test_power_events_reach_the_rules_of_the_stacks_orders_bus(events_dev):
+    """pipe -> orders bus -> rule -> buffer: one bus, the pipe may put events on exactly that bus."""
+    bus = events_dev.one("aws:cloudwatch/eventBus:EventBus")  # the example bus of its own is gone
+    assert bus.name == "bus-orders-bus" and bus.inputs["name"] == "orders-dev-orders"
+    pipe = events_dev.one("aws:pipes/pipe:Pipe", "power-events")
+    assert pipe.inputs["target"] == bus.outputs["arn"] == "arn:aws:events:eu-west-1:123456789012:event-bus/orders-dev-orders"
+    role_policy = json.loads(events_dev.one("aws:iam/rolePolicy:RolePolicy", "power-events-policy").inputs["policy"])
+    put = [s for s in role_policy["Statement"] if any(a.startswith("events:") for a in s["Action"])]
+    assert put == [{"Sid": "PutEventsOnTargetBus", "Effect": "Allow", "Action": ["events:PutEvents"],
+                    "Resource": bus.outputs["arn"]}]
+    rule = events_dev.one("aws:cloudwatch/eventRule:EventRule", "bus-orders-power-updated-to-buffer-rule")
+    assert rule.inputs["eventBusName"] == bus.outputs["name"]
+    parameters = pipe.inputs["targetParameters"]["eventbridgeEventBusParameters"]
+    emitted = {"source": parameters["source"], "detail-type": parameters["detailType"], "detail": {"subjectId": "b-7"}}
+    assert matches(json.loads(rule.inputs["eventPattern"]), emitted)
+    target = events_dev.one("aws:cloudwatch/eventTarget:EventTarget",
+                            "bus-orders-power-updated-to-buffer-power-history-target")
+    assert target.inputs["rule"] == rule.outputs["name"]
+    assert target.inputs["arn"] == events_dev.one(
+        "aws:sqs/queue:Queue", "bus-orders-power-updated-to-buffer-power-history-buffer").outputs["arn"]
+
+
+def test_without_a_bus_setting_the_pipe_targets_an_example_bus_of_its_own(run):
+    config = bus_config(pipes={"dynamodbToEventBus": {}, "alarms": {"notify": False}})
+    result = run(build, config=config)
+    own = result.one("aws:cloudwatch/eventBus:EventBus", "domain-bus")
+    assert own.inputs["name"] == "shop-dev-domain"
+    assert {b.name for b in result.of_type("aws:cloudwatch/eventBus:EventBus")} == {"domain-bus", "bus-orders-bus"}
+    assert result.one("aws:pipes/pipe:Pipe").inputs["target"] == own.outputs["arn"]
+    role_policy = json.loads(result.one("aws:iam/rolePolicy:RolePolicy", "power-events-policy").inputs["policy"])
+    assert [s["Resource"] for s in role_policy["Statement"] if s["Action"] == ["events:PutEvents"]] == [
+        own.outputs["arn"]]
+
+
+def test_the_bus_setting_targets_the_named_bus_of_the_stack(run):
+    settings = bus_settings()
+    settings["buses"]["payments"] = {"description": "Payment events"}
+    config = bus_config(settings, pipes={"dynamodbToEventBus": {"bus": "payments"}, "alarms": {"notify": False}})
+    result = run(build, config=config)
+    assert {b.inputs["name"] for b in result.of_type("aws:cloudwatch/eventBus:EventBus")} == {
+        "shop-dev-orders", "shop-dev-payments"}
+    payments = result.one("aws:cloudwatch/eventBus:EventBus", "bus-payments-bus")
+    assert result.one("aws:pipes/pipe:Pipe").inputs["target"] == payments.outputs["arn"]
+
+
+@pytest.mark.parametrize(("extra", "known"), [
+    ({"eventBuses": bus_settings(), "partnerClientSecret": "s3cr3t-value"}, "known buses: orders"),
+    ({}, "known buses: none (groundwork:eventBuses is not set in this stack)"),
+])
+def test_an_unknown_bus_is_refused_naming_the_key_value_and_known_buses(run, extra, known):
+    pipes = {"dynamodbToEventBus": {"bus": "payments"}, "alarms": {"notify": False}}
+    with pytest.raises(ConfigError) as caught:
+        run(build, config=stack_config(pipes=pipes, **extra))
+    message = str(caught.value)
+    assert message.count("groundwork:pipes.dynamodbToEventBus.bus = 'payments' is not a bus declared under "
+                         "groundwork:eventBuses in this stack") == 1
+    assert known in message
+
+
+def test_an_unknown_bus_declares_no_pipe_resource(run):
+    def program():
+        try:
+            pipes_program.build(Program(load_context(), pulumi.Config("groundwork"), "groundwork", "test"),
+                                {"dynamodbToEventBus": {"bus": "orders"}})
+        except ConfigError as error:
+            pulumi.export("error", str(error))
+
+    result = run(program)
+    assert "'orders' is not a bus declared under groundwork:eventBuses" in result.stack_outputs["error"]
+    assert result.resources == []
 
 
 def test_every_pipe_and_alarm_is_tagged_and_alarms_notify_the_encrypted_topic(events_dev):
