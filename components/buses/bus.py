@@ -223,6 +223,9 @@ class EventBusPlatform(pulumi.ComponentResource):
             self._rule(name, args, rule_name, rule, child)
         self.bus_arn = self.bus.arn
         self.bus_name = self.bus.name
+        # What features feeding this bus check their events against (e.g. a pipe targeting it).
+        self.rule_patterns: dict[str, dict[str, Any]] = {
+            rule_name: rule.pattern for rule_name, rule in settings.rules.items() if rule.enabled}
         self.register_outputs({
             "busArn": self.bus.arn,
             "busName": self.bus.name,

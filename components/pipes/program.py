@@ -18,6 +18,7 @@ import pulumi_aws as aws
 from pydantic import BaseModel, ConfigDict, Field
 
 from components.errors import ConfigError
+from components.events.patterns import matches
 from components.pipes import example
 from components.pipes.component import plan_pipe
 from components.pipes.monitoring import AlarmSettings, AlarmTopic, LoggingSettings
@@ -139,6 +140,23 @@ def resolve_target_bus(program: Any, settings: PipesSettings) -> Any | None:
     return buses[block.bus]
 
 
+def unmatched_bus_warning(settings: PipesSettings, bus: Any) -> str | None:
+    """A warning when no enabled rule of the target bus selects the pipe's source and detail-type.
+
+    Only the envelope is compared (the detail is the pipe's template output); a rule using ``$or``
+    at the top level or not naming source/detail-type counts as a match.
+    """
+    block = settings.dynamodb_to_event_bus
+    envelope = {"source": block.event_source, "detail-type": block.detail_type}
+    for pattern in bus.rule_patterns.values():
+        selector = {key: pattern[key] for key in envelope if key in pattern}
+        if "$or" in pattern or not selector or matches(selector, envelope):
+            return None
+    return (f"{KEY}.dynamodbToEventBus: the pipe puts events with source {block.event_source!r} and "
+            f"detail-type {block.detail_type!r} on bus {block.bus!r}, but no enabled rule of that bus "
+            f"selects them: add a rule under {BUSES_KEY}.buses.{block.bus}.rules or they reach no target")
+
+
 def _placeholder(service: str, resource: str) -> str:
     return f"arn:aws:{service}:us-east-1:000000000000:{resource}"
 
@@ -258,6 +276,8 @@ def build(program: Any, settings: Any) -> PipesPlatform:
     """Validate ``groundwork:pipes``, check every pipe design, then declare the platform."""
     parsed = PipesSettings.parse(settings)
     target_bus = resolve_target_bus(program, parsed)
+    if target_bus is not None and (warning := unmatched_bus_warning(parsed, target_bus)) is not None:
+        pulumi.log.warn(warning)
     for name, _component, args in _pipe_specs(parsed, program, {**PLACEHOLDER_ARNS, "alarmTopic": None}):
         where = f"{KEY}.{CONFIG_BLOCKS[name]}"
         try:

@@ -111,6 +111,22 @@ def test_the_bus_setting_targets_the_named_bus_of_the_stack(run):
     assert result.one("aws:pipes/pipe:Pipe").inputs["target"] == payments.outputs["arn"]
 
 
+def test_a_pipe_whose_events_no_rule_of_the_bus_selects_is_warned_about(run):
+    pipes = {"dynamodbToEventBus": {"bus": "orders", "eventSource": "com.acme.power", "detailType": "power.updated"},
+             "alarms": {"notify": False}}
+    warned = run(build, config=bus_config(pipes=pipes)).warnings()
+    assert [w for w in warned if "dynamodbToEventBus" in w] == [
+        "groundwork:pipes.dynamodbToEventBus: the pipe puts events with source 'com.acme.power' and detail-type "
+        "'power.updated' on bus 'orders', but no enabled rule of that bus selects them: add a rule under "
+        "groundwork:eventBuses.buses.orders.rules or they reach no target"]
+    settings = bus_settings()
+    settings["buses"]["orders"]["rules"]["power"] = {
+        "pattern": {"source": [{"prefix": "com.acme."}], "detail": {"subjectId": [{"exists": True}]}},
+        "targets": [{"type": "sqsBuffer", "name": "power"}]}
+    warned = run(build, config=bus_config(settings, pipes=pipes)).warnings()
+    assert [w for w in warned if "dynamodbToEventBus" in w] == []
+
+
 @pytest.mark.parametrize(("extra", "known"), [
     ({"eventBuses": bus_settings(), "partnerClientSecret": "s3cr3t-value"}, "known buses: orders"),
     ({}, "known buses: none (groundwork:eventBuses is not set in this stack)"),
