@@ -15,8 +15,8 @@ from tests.conftest import stack_config
 
 TEARDOWN = {
     "backendUrl": "s3://acme-state/groundwork",
-    "deployRoleArn": "arn:aws:iam::210987654321:role/groundwork-deploy",
-    "passphraseSecretArn": "arn:aws:secretsmanager:eu-west-1:210987654321:secret:pulumi/pass-AbCdEf",
+    "deployRoleArn": "arn:aws:iam::123456789012:role/platform-prod-github-deploy",
+    "passphraseSecretArn": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:pulumi/pass-AbCdEf",
 }
 
 
@@ -114,6 +114,19 @@ def test_build_role_has_the_name_the_bootstrap_deploy_role_trusts(run):
     project = result.one("aws:codebuild/project:Project")
     assert project.inputs["serviceRole"] == role.outputs["arn"]
     assert role.outputs["arn"].endswith(":role/groundwork-teardown-feature-x")
+
+
+def test_a_deploy_role_in_the_stacks_own_account_needs_no_warning(run):
+    result = run(build, config=ephemeral(), stack="feature-x")
+    assert [w for w in result.warnings() if "deployRoleArn" in w] == []
+
+
+def test_a_deploy_role_in_another_account_is_warned_about(run):
+    other = {**TEARDOWN, "deployRoleArn": "arn:aws:iam::210987654321:role/platform-prod-github-deploy"}
+    result = run(build, config=stack_config(usage="EPHEMERAL", ttlHours="8", teardown=other), stack="feature-x")
+    (warning,) = [w for w in result.warnings() if "deployRoleArn" in w]
+    assert "is in account 210987654321, this stack in 123456789012" in warning
+    assert "arn:aws:iam::123456789012:role/groundwork-teardown-feature-x" in warning
 
 
 IAM_ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")

@@ -98,13 +98,15 @@ class EphemeralTeardown(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOptions(parent=self)).account_id
         project_name = ctx.name("teardown", args.stack)[:150]
+        role_name = build_role_name(args.project, args.stack)
+        account_id.apply(lambda account: _warn_if_other_account(self, account, settings.deploy_role_arn, role_name))
 
         self.log_group = aws.cloudwatch.LogGroup(
             f"{name}-logs", name=f"/aws/codebuild/{project_name}", retention_in_days=14, opts=child
         )
         self.build_role = aws.iam.Role(
             f"{name}-build-role",
-            name=build_role_name(args.project, args.stack),
+            name=role_name,
             description=f"Runs pulumi destroy for stack {args.stack}",
             assume_role_policy=_service_trust("codebuild.amazonaws.com", account_id),
             opts=child,
@@ -204,6 +206,18 @@ def build_role_name(project: str, stack: str) -> str:
     room = ROLE_NAME_MAX - len(BUILD_ROLE_PREFIX) - len(digest) - 1
     cleaned = re.sub(r"[^a-z0-9._-]+", "-", readable.lower())[:room].strip("-._") or "stack"
     return f"{BUILD_ROLE_PREFIX}{cleaned}-{digest}"
+
+
+def _warn_if_other_account(owner: pulumi.Resource, account: str, deploy_role_arn: str, role_name: str) -> None:
+    """The bootstrap deploy role trusts teardown roles of its own account only: say so early."""
+    partition, deploy_account = deploy_role_arn.split(":")[1], deploy_role_arn.split(":")[4]
+    if account and deploy_account != account:
+        pulumi.log.warn(
+            f"{NAMESPACE}:teardown.deployRoleArn is in account {deploy_account}, this stack in {account}: the "
+            "bootstrap's deploy role trusts only teardown roles of its own account, so the teardown will "
+            f"fail unless that role's trust policy allows arn:{partition}:iam::{account}:role/{role_name}",
+            resource=owner,
+        )
 
 
 def _service_trust(service: str, account_id: pulumi.Input[str]) -> pulumi.Output[str]:
