@@ -165,3 +165,23 @@ def test_role_names_differ_per_stack_even_where_iam_would_fold_them():
     names.append(build_role_name("groundwork", "acme-feature-x"))
     # IAM compares role names without regard to case.
     assert len({name.lower() for name in names}) == len(names)
+
+
+def test_the_bootstrap_deploy_role_trust_admits_this_build_role(run):
+    """End to end on paper: the build role ARN the component declares matches the OIDC template's
+    teardown statement once CloudFormation substitutes the same account and the default pattern."""
+    from cfnlint.decode import decode_str
+
+    from components.bootstrap.templates import GITHUB_OIDC
+
+    template, _ = decode_str(GITHUB_OIDC.read_text())
+    statements = template["Resources"]["DeployRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    (teardown,) = [s["Fn::If"][1] for s in statements if "Fn::If" in s]
+    pattern = teardown["Condition"]["ArnLike"]["aws:PrincipalArn"]["Fn::Sub"]
+    resolved = (pattern.replace("${AWS::Partition}", "aws").replace("${AWS::AccountId}", "123456789012")
+                .replace("${TeardownRoleNamePattern}",
+                         template["Parameters"]["TeardownRoleNamePattern"]["Default"]))
+    for stack in ["feature-x", "PR-1234-" + "x" * 80]:
+        role = run(build, config=ephemeral(), stack=stack).one("aws:iam/role:Role", "teardown-build-role")
+        assert fnmatch.fnmatchcase(role.outputs["arn"], resolved), (role.outputs["arn"], resolved)
+        assert not fnmatch.fnmatchcase(role.outputs["arn"].replace("123456789012", "210987654321"), resolved)
