@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import fnmatch
 import json
+import re
 
 import pytest
 
 from components.errors import ConfigError
+from components.lifecycle.teardown import build_role_name
 from components.program import build
 from tests.conftest import stack_config
 
 TEARDOWN = {
     "backendUrl": "s3://acme-state/groundwork",
-    "deployRoleArn": "arn:aws:iam::210987654321:role/groundwork-deploy",
-    "passphraseSecretArn": "arn:aws:secretsmanager:eu-west-1:210987654321:secret:pulumi/pass-AbCdEf",
+    "deployRoleArn": "arn:aws:iam::123456789012:role/platform-prod-github-deploy",
+    "passphraseSecretArn": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:pulumi/pass-AbCdEf",
 }
 
 
@@ -99,3 +102,86 @@ def test_bad_teardown_settings_are_named(run, teardown, expected):
     with pytest.raises(ConfigError) as caught:
         run(build, config=config)
     assert expected in str(caught.value)
+
+
+def test_build_role_has_the_name_the_bootstrap_deploy_role_trusts(run):
+    """The OIDC template trusts role/groundwork-teardown-* of its own account; the name must match."""
+    result = run(build, config=ephemeral(), stack="feature-x")
+    role = result.one("aws:iam/role:Role", "teardown-build-role")
+    assert role.inputs["name"] == "groundwork-teardown-feature-x"
+    trust = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
+    assert [s["Principal"] for s in trust] == [{"Service": "codebuild.amazonaws.com"}]
+    project = result.one("aws:codebuild/project:Project")
+    assert project.inputs["serviceRole"] == role.outputs["arn"]
+    assert role.outputs["arn"].endswith(":role/groundwork-teardown-feature-x")
+
+
+def test_a_deploy_role_in_the_stacks_own_account_needs_no_warning(run):
+    result = run(build, config=ephemeral(), stack="feature-x")
+    assert [w for w in result.warnings() if "deployRoleArn" in w] == []
+
+
+def test_a_deploy_role_in_another_account_is_warned_about(run):
+    other = {**TEARDOWN, "deployRoleArn": "arn:aws:iam::210987654321:role/platform-prod-github-deploy"}
+    result = run(build, config=stack_config(usage="EPHEMERAL", ttlHours="8", teardown=other), stack="feature-x")
+    (warning,) = [w for w in result.warnings() if "deployRoleArn" in w]
+    assert "is in account 210987654321, this stack in 123456789012" in warning
+    assert "arn:aws:iam::123456789012:role/groundwork-teardown-feature-x" in warning
+
+
+IAM_ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
+
+
+@pytest.mark.parametrize(("project", "stack", "expected"), [
+    ("groundwork", "feature-x", "groundwork-teardown-feature-x"),
+    ("groundwork", "acme/groundwork/feature-x", "groundwork-teardown-feature-x"),
+    ("groundwork", "pr-1234.preview_2", "groundwork-teardown-pr-1234.preview_2"),
+    ("groundwork", "s" * 44, "groundwork-teardown-" + "s" * 44),
+])
+def test_role_name_is_readable_when_it_fits(project, stack, expected):
+    assert build_role_name(project, stack) == expected
+    assert len(expected) <= 64
+
+
+@pytest.mark.parametrize(("project", "stack"), [
+    ("groundwork", "s" * 45),
+    ("groundwork", "very-long-feature-branch-name-for-the-new-checkout-flow-preview-environment"),
+    ("groundwork", "Feature-X"),
+    ("acme-platform", "feature-x"),
+    ("groundwork", "x" * 100),
+])
+def test_role_name_is_cut_with_a_hash_when_it_does_not_fit_or_could_collide(project, stack):
+    name = build_role_name(project, stack)
+    assert IAM_ROLE_NAME.match(name) and len(name) <= 64
+    assert fnmatch.fnmatchcase(name, "groundwork-teardown-*")
+    assert re.search(r"-[0-9a-f]{8}$", name)
+    assert name == build_role_name(project, stack)  # deterministic: the same stack, the same role
+
+
+def test_role_names_differ_per_stack_even_where_iam_would_fold_them():
+    stacks = ["feature-x", "Feature-X", "FEATURE-X", "x" * 60 + "a", "x" * 60 + "b"]
+    names = [build_role_name("groundwork", stack) for stack in stacks]
+    names.append(build_role_name("acme", "feature-x"))
+    names.append(build_role_name("groundwork", "acme-feature-x"))
+    # IAM compares role names without regard to case.
+    assert len({name.lower() for name in names}) == len(names)
+
+
+def test_the_bootstrap_deploy_role_trust_admits_this_build_role(run):
+    """End to end on paper: the build role ARN the component declares matches the OIDC template's
+    teardown statement once CloudFormation substitutes the same account and the default pattern."""
+    from cfnlint.decode import decode_str
+
+    from components.bootstrap.templates import GITHUB_OIDC
+
+    template, _ = decode_str(GITHUB_OIDC.read_text())
+    statements = template["Resources"]["DeployRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    (teardown,) = [s["Fn::If"][1] for s in statements if "Fn::If" in s]
+    pattern = teardown["Condition"]["ArnLike"]["aws:PrincipalArn"]["Fn::Sub"]
+    resolved = (pattern.replace("${AWS::Partition}", "aws").replace("${AWS::AccountId}", "123456789012")
+                .replace("${TeardownRoleNamePattern}",
+                         template["Parameters"]["TeardownRoleNamePattern"]["Default"]))
+    for stack in ["feature-x", "PR-1234-" + "x" * 80]:
+        role = run(build, config=ephemeral(), stack=stack).one("aws:iam/role:Role", "teardown-build-role")
+        assert fnmatch.fnmatchcase(role.outputs["arn"], resolved), (role.outputs["arn"], resolved)
+        assert not fnmatch.fnmatchcase(role.outputs["arn"].replace("123456789012", "210987654321"), resolved)

@@ -29,6 +29,7 @@ from components.bootstrap.templates import (
 )
 from components.context import NAMESPACE
 from components.errors import ConfigError, describe_value
+from components.lifecycle.teardown import BUILD_ROLE_PREFIX
 from components.settings import parse_settings
 from components.sso.org_inputs import org_data, require_trusted_access, resolve_ids
 
@@ -41,6 +42,8 @@ REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d$")
 BUCKET_PREFIX = re.compile(r"^[a-z0-9][a-z0-9-]{1,28}[a-z0-9]$")
 POLICY_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(aws|\d{12}):policy/[\w+=,.@/-]{1,512}$")
 ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
+# The teardown build roles of EPHEMERAL stacks (components/lifecycle/teardown.py) the deploy role trusts.
+TEARDOWN_ROLE_PATTERN = f"{BUILD_ROLE_PREFIX}*"
 STACKSETS_PRINCIPAL = "member.org.stacksets.cloudformation.amazonaws.com"
 OU_ID = re.compile(r"^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$")
 
@@ -61,6 +64,7 @@ class GitHubSettings(_Settings):
     permissions_boundary_arn: str | None = Field(default=None, alias="permissionsBoundaryArn")
     max_session_hours: int = Field(default=1, ge=1, le=12, alias="maxSessionHours")
     create_oidc_provider: bool = Field(default=True, alias="createOidcProvider")
+    allow_ephemeral_teardown: bool = Field(default=True, alias="allowEphemeralTeardown")
 
     @field_validator("owner")
     @classmethod
@@ -212,6 +216,7 @@ def build(program: Any, settings: object) -> AccountBootstrap:
                 permissions_boundary_arn=github.permissions_boundary_arn,
                 max_session_hours=github.max_session_hours,
                 create_oidc_provider=github.create_oidc_provider,
+                teardown_role_pattern=TEARDOWN_ROLE_PATTERN if github.allow_ephemeral_teardown else None,
             ),
         ),
         StackSetTemplate(

@@ -21,8 +21,12 @@ def github_subjects(owner: str, repositories: list[str], branches: list[str],
 
 def github_oidc_parameters(*, subjects: list[str], role_name: str, policy_arns: list[str],
                            permissions_boundary_arn: str | None, max_session_hours: int,
-                           create_oidc_provider: bool) -> dict[str, str]:
-    """Values for every parameter of the GitHub OIDC template (lists comma-joined)."""
+                           create_oidc_provider: bool, teardown_role_pattern: str | None) -> dict[str, str]:
+    """Values for every parameter of the GitHub OIDC template (lists comma-joined).
+
+    ``teardown_role_pattern`` names the roles of the same account that may also assume the deploy
+    role (the ephemeral-stack teardown builds); ``None`` leaves GitHub Actions the only principal.
+    """
     return {
         "CreateOidcProvider": "true" if create_oidc_provider else "false",
         "AllowedSubjects": ",".join(subjects),
@@ -30,6 +34,7 @@ def github_oidc_parameters(*, subjects: list[str], role_name: str, policy_arns: 
         "DeployRolePolicyArns": ",".join(policy_arns),
         "PermissionsBoundaryArn": permissions_boundary_arn or "",
         "MaxSessionDurationSeconds": str(max_session_hours * 3600),
+        "TeardownRoleNamePattern": teardown_role_pattern or "",
     }
 
 

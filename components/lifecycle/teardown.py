@@ -7,6 +7,7 @@ Every deploy moves the schedule, so each ``pulumi up`` extends the lease.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -25,6 +26,13 @@ ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
 SECRET_ARN = re.compile(r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+$")
 BACKEND_URL = re.compile(r"^(s3://[a-z0-9.-]{3,63}(/.*)?(\?.*)?|https://\S+|file://\S+)$")
 CODEBUILD_IMAGE = "aws/codebuild/amazonlinux-x86_64-standard:5.0"
+# Every teardown build role is named with this prefix, so the bootstrap's deploy role can trust
+# exactly these roles of its own account (TeardownRoleNamePattern ``groundwork-teardown-*``).
+BUILD_ROLE_PREFIX = "groundwork-teardown-"
+DEFAULT_PROJECT = "groundwork"
+ROLE_NAME_MAX = 64
+HASH_LENGTH = 8
+READABLE = re.compile(r"^[a-z0-9._-]+$")
 
 
 class TeardownSettings(BaseModel):
@@ -90,12 +98,15 @@ class EphemeralTeardown(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOptions(parent=self)).account_id
         project_name = ctx.name("teardown", args.stack)[:150]
+        role_name = build_role_name(args.project, args.stack)
+        account_id.apply(lambda account: _warn_if_other_account(self, account, settings.deploy_role_arn, role_name))
 
         self.log_group = aws.cloudwatch.LogGroup(
             f"{name}-logs", name=f"/aws/codebuild/{project_name}", retention_in_days=14, opts=child
         )
         self.build_role = aws.iam.Role(
             f"{name}-build-role",
+            name=role_name,
             description=f"Runs pulumi destroy for stack {args.stack}",
             assume_role_policy=_service_trust("codebuild.amazonaws.com", account_id),
             opts=child,
@@ -175,7 +186,38 @@ class EphemeralTeardown(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.scheduler_policy]),
         )
         self.register_outputs({"expiresAt": self.expires_at, "scheduleName": self.schedule.name,
-                               "projectName": self.project.name})
+                               "projectName": self.project.name, "buildRoleArn": self.build_role.arn})
+
+
+def build_role_name(project: str, stack: str) -> str:
+    """``groundwork-teardown-<stack>``: a fixed, per-stack IAM role name a trust policy can match.
+
+    IAM role names are unique per account regardless of case and allow at most 64 characters of
+    ``[\\w+=,.@-]``. A lower-case stack name of this project that fits is used as is; any other
+    (too long, upper case, another project) is cut and gets ``-<hash of project/stack>``, so two
+    stacks deployed to one account do not share a role.
+    """
+    stack_name = stack.rsplit("/", 1)[-1]
+    if (project == DEFAULT_PROJECT and READABLE.match(stack_name)
+            and len(BUILD_ROLE_PREFIX) + len(stack_name) <= ROLE_NAME_MAX):
+        return BUILD_ROLE_PREFIX + stack_name
+    digest = hashlib.sha256(f"{project}/{stack_name}".encode()).hexdigest()[:HASH_LENGTH]
+    readable = stack_name if project == DEFAULT_PROJECT else f"{project}-{stack_name}"
+    room = ROLE_NAME_MAX - len(BUILD_ROLE_PREFIX) - len(digest) - 1
+    cleaned = re.sub(r"[^a-z0-9._-]+", "-", readable.lower())[:room].strip("-._") or "stack"
+    return f"{BUILD_ROLE_PREFIX}{cleaned}-{digest}"
+
+
+def _warn_if_other_account(owner: pulumi.Resource, account: str, deploy_role_arn: str, role_name: str) -> None:
+    """The bootstrap deploy role trusts teardown roles of its own account only: say so early."""
+    partition, deploy_account = deploy_role_arn.split(":")[1], deploy_role_arn.split(":")[4]
+    if account and deploy_account != account:
+        pulumi.log.warn(
+            f"{NAMESPACE}:teardown.deployRoleArn is in account {deploy_account}, this stack in {account}: the "
+            "bootstrap's deploy role trusts only teardown roles of its own account, so the teardown will "
+            f"fail unless that role's trust policy allows arn:{partition}:iam::{account}:role/{role_name}",
+            resource=owner,
+        )
 
 
 def _service_trust(service: str, account_id: pulumi.Input[str]) -> pulumi.Output[str]:

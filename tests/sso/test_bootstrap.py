@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fnmatch
+
 import pytest
 
 from components.bootstrap import program as bootstrap_program
@@ -95,10 +97,35 @@ def test_oidc_parameters_trust_only_the_configured_repositories_and_refs(run):
         "DeployRolePolicyArns": "arn:aws:iam::aws:policy/AdministratorAccess",
         "PermissionsBoundaryArn": "arn:aws:iam::aws:policy/PowerUserAccess",
         "MaxSessionDurationSeconds": "3600",
+        "TeardownRoleNamePattern": "groundwork-teardown-*",
     }
     state = next(s for s in result.of_type(STACK_SET) if s.inputs["name"].endswith("pulumi-state"))
     assert state.inputs["parameters"] == {"BucketNamePrefix": "shop-dev-pulumi-state",
                                           "NoncurrentVersionRetentionDays": "90"}
+
+
+def oidc_parameters(result) -> dict:
+    return next(s for s in result.of_type(STACK_SET) if s.inputs["name"].endswith("github-oidc")).inputs["parameters"]
+
+
+def test_deploy_role_trusts_the_teardown_builds_by_default(run):
+    """The default that makes an EPHEMERAL stack's teardown work with the bootstrap deploy role."""
+    from components.lifecycle.teardown import build_role_name
+
+    pattern = oidc_parameters(run_bootstrap(run))["TeardownRoleNamePattern"]
+    assert pattern == "groundwork-teardown-*"
+    assert fnmatch.fnmatchcase(build_role_name("groundwork", "feature-x"), pattern)
+
+
+def test_allow_ephemeral_teardown_false_leaves_github_the_only_principal(run):
+    parameters = oidc_parameters(run_bootstrap(run, with_github(allowEphemeralTeardown=False)))
+    assert parameters["TeardownRoleNamePattern"] == ""
+    assert parameters["DeployRoleName"] == "shop-dev-github-deploy"
+
+
+def test_allow_ephemeral_teardown_must_be_a_boolean(run):
+    message = config_error(run, with_github(allowEphemeralTeardown="sometimes"))
+    assert "groundwork:bootstrap.github.allowEphemeralTeardown = 'sometimes'" in message
 
 
 @pytest.mark.parametrize("owner", ["*", "", "  ", "acme*", "acme/*"])

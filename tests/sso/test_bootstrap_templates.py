@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from pathlib import Path
 
@@ -46,7 +47,7 @@ def test_oidc_role_trusts_github_audience_and_only_the_allowed_subjects():
     assert provider["Url"] == "https://token.actions.githubusercontent.com"
     assert provider["ClientIdList"] == ["sts.amazonaws.com"]
     statements = template["Resources"]["DeployRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
-    assert len(statements) == 1
+    assert len(statements) == 2  # GitHub, and the teardown statement under a condition (below)
     trust = statements[0]
     assert trust["Effect"] == "Allow" and trust["Action"] == "sts:AssumeRoleWithWebIdentity"
     assert trust["Principal"]["Federated"]["Fn::If"][1] == {"Ref": "GitHubOidcProvider"}
@@ -54,6 +55,77 @@ def test_oidc_role_trusts_github_audience_and_only_the_allowed_subjects():
         "StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"},
         "StringLike": {"token.actions.githubusercontent.com:sub": {"Ref": "AllowedSubjects"}},
     }
+
+
+def teardown_statement(template: dict) -> dict:
+    """The optional second trust statement: ``!If [AllowTeardownRoles, <statement>, !Ref AWS::NoValue]``."""
+    statements = template["Resources"]["DeployRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    conditional = [s for s in statements if "Fn::If" in s]
+    assert len(conditional) == 1
+    condition, statement, otherwise = conditional[0]["Fn::If"]
+    assert condition == "AllowTeardownRoles" and otherwise == {"Ref": "AWS::NoValue"}
+    return statement
+
+
+def test_teardown_roles_of_the_same_account_only_may_assume_the_deploy_role():
+    template = load(GITHUB_OIDC)
+    statement = teardown_statement(template)
+    assert statement["Effect"] == "Allow" and statement["Action"] == "sts:AssumeRole"
+    # Own account's root delegates to IAM policies in this account; no other account is named.
+    assert statement["Principal"] == {"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}}
+    assert statement["Condition"] == {"ArnLike": {"aws:PrincipalArn": {
+        "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${TeardownRoleNamePattern}"}}}
+    parameter = template["Parameters"]["TeardownRoleNamePattern"]
+    assert parameter["Default"] == "groundwork-teardown-*"
+
+
+def test_an_empty_teardown_pattern_removes_the_statement():
+    template = load(GITHUB_OIDC)
+    assert template["Conditions"]["AllowTeardownRoles"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "TeardownRoleNamePattern"}, ""]}]}
+    assert re.match(template["Parameters"]["TeardownRoleNamePattern"]["AllowedPattern"], "")
+
+
+def test_resolved_trust_policy_has_the_teardown_statement_only_when_enabled():
+    """Resolve the !If both ways as CloudFormation would and compare the statements that remain."""
+    template = load(GITHUB_OIDC)
+    statements = template["Resources"]["DeployRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+
+    def resolve(allow: bool) -> list[str]:
+        kept = []
+        for statement in statements:
+            if "Fn::If" in statement:
+                statement = statement["Fn::If"][1 if allow else 2]
+            if statement != {"Ref": "AWS::NoValue"}:
+                kept.append(statement["Sid"])
+        return kept
+
+    assert resolve(True) == ["GitHubActionsOfAllowedRepositories", "EphemeralStackTeardownBuildsOfThisAccount"]
+    assert resolve(False) == ["GitHubActionsOfAllowedRepositories"]
+
+
+def test_teardown_pattern_refuses_a_bare_or_inner_wildcard():
+    pattern = re.compile(load(GITHUB_OIDC)["Parameters"]["TeardownRoleNamePattern"]["AllowedPattern"])
+    for allowed in ["groundwork-teardown-*", "groundwork-teardown-feature-x", "", "a" * 64, "a" * 63 + "*"]:
+        assert pattern.match(allowed), allowed
+    for refused in ["*", "**", "groundwork-*-teardown", "groundwork-teardown-**", "a" * 65, "team/role-*",
+                    "arn:aws:iam::123456789012:role/x"]:
+        assert not pattern.match(refused), refused
+
+
+def test_the_default_pattern_matches_every_teardown_build_role_name():
+    from components.lifecycle.teardown import build_role_name
+
+    pattern = load(GITHUB_OIDC)["Parameters"]["TeardownRoleNamePattern"]["Default"]
+    for project, stack in [("groundwork", "feature-x"), ("groundwork", "Feature-X" * 20), ("acme", "dev")]:
+        assert fnmatch.fnmatchcase(build_role_name(project, stack), pattern)
+
+
+def test_the_template_lints_clean_with_the_teardown_statement_disabled():
+    """With an empty default (teardown disabled) the template still satisfies its own constraints."""
+    disabled = GITHUB_OIDC.read_text().replace("Default: groundwork-teardown-*", 'Default: ""')
+    matches = cfnlint_api.lint(disabled, regions=["us-east-1"])
+    assert [m for m in matches if m.rule.id.startswith("E")] == []
 
 
 def test_allowed_subjects_pattern_refuses_wildcard_owner_and_repository():
@@ -111,7 +183,8 @@ def test_outputs_export_the_names_a_pulumi_project_needs():
 def test_the_component_passes_exactly_the_template_parameters():
     """StackSets refuse unknown parameters; missing ones without defaults fail every instance."""
     oidc = github_oidc_parameters(subjects=["repo:a/b:ref:refs/heads/main"], role_name="r", policy_arns=["p"],
-                                  permissions_boundary_arn=None, max_session_hours=1, create_oidc_provider=True)
+                                  permissions_boundary_arn=None, max_session_hours=1, create_oidc_provider=True,
+                                  teardown_role_pattern="groundwork-teardown-*")
     state = state_backend_parameters(bucket_prefix="abc", retention_days=30)
     for path, given in [(GITHUB_OIDC, oidc), (STATE_BACKEND, state)]:
         declared = load(path)["Parameters"]
