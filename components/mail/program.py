@@ -32,7 +32,9 @@ from components.validators import SnsTopicArn
 KEY = f"{NAMESPACE}:mail"
 ZONE_ID = re.compile(r"^Z[A-Z0-9]{1,31}$")
 DOMAIN_NAME = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
-SSM_ADVANCED_LIMIT = 8192
+# The table is one S3 object the forwarder reads whole into memory; ~80 bytes per account, so
+# 5 MB is tens of thousands of accounts. Anything larger is a mistake in the org data.
+ROUTES_MAX_BYTES = 5 * 1024 * 1024
 
 
 class ZoneSettings(BaseModel):
@@ -144,11 +146,11 @@ def plan(program: Any, raw_settings: object) -> MailPlan:
     if problems:
         raise ConfigError("Invalid stack config:\n" + "\n".join(problems))
     routing = build_routing_table(org, settings.catch_all)
-    size = len(routing.to_json())
-    if size > SSM_ADVANCED_LIMIT:
+    size = len(routing.to_json().encode())
+    if size > ROUTES_MAX_BYTES:
         raise ConfigError(
-            f"Invalid mail routing:\nthe routing table is {size} characters, more than the {SSM_ADVANCED_LIMIT} "
-            "an SSM parameter holds; shorten owner lists or split the accounts across mail domains"
+            f"Invalid mail routing:\nthe routing table is {size} bytes, more than the {ROUTES_MAX_BYTES} "
+            "the forwarder loads; shorten owner lists or split the accounts across mail domains"
         )
     return MailPlan(settings=settings, region=region, domain=domain, sender=sender, routing=routing)
 

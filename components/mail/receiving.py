@@ -27,6 +27,12 @@ from components.mail.regions import require_receiving_region
 FORWARDER_DIR = Path(__file__).parent / "forwarder"
 INBOUND_PREFIX = "inbound/"
 MARKER_PREFIX = "forwarded/"
+# The routing table lives next to the mail under its own prefix: the receipt rule's S3 action
+# writes only under INBOUND_PREFIX and the forwarder only under MARKER_PREFIX, so neither can
+# overwrite it, and no lifecycle rule expires it.
+ROUTES_KEY = "config/mail-routes.json"
+# The forwarder re-checks the table's ETag this often, so routing changes apply without a deploy.
+ROUTES_TTL_SECONDS = 300
 RUNTIME = "python3.12"
 # 1 GiB: a message at the SES v2 limit (~30 MB raw) is held once as bytes and once base64-encoded
 # in the request, plus the runtime; more memory also means more CPU for the encoding.
@@ -34,7 +40,9 @@ MEMORY_MB = 1024
 TIMEOUT_SECONDS = 120
 RETRY_ATTEMPTS = 2
 MAX_EVENT_AGE_SECONDS = 6 * 3600
-SSM_STANDARD_LIMIT = 4096
+
+if ROUTES_KEY.startswith((INBOUND_PREFIX, MARKER_PREFIX)):  # pragma: no cover - guards an edit
+    raise AssertionError("the routing table key must not be under a prefix SES or the forwarder write")
 
 
 @dataclass(frozen=True)
@@ -119,13 +127,14 @@ class MailReceiving(pulumi.ComponentResource):
         self.log_group = aws.cloudwatch.LogGroup(
             f"{name}-logs", name=f"/aws/lambda/{function_name}", retention_in_days=30, opts=child,
         )
-        self.routes = aws.ssm.Parameter(
-            f"{name}-routes", name=f"{ctx.ssm_prefix}mail/routes", type="String",
-            tier="Standard" if len(args.routes_json) <= SSM_STANDARD_LIMIT else "Advanced",
-            value=args.routes_json,
-            description="Mail routing table: account address -> owner mailboxes (read by the forwarder)",
-            opts=child,
+        # One S3 object scales to any organization size (an SSM parameter stops at 8 KB).
+        self.routes = aws.s3.BucketObjectv2(
+            f"{name}-routes", bucket=self.bucket.id, key=ROUTES_KEY,
+            content=args.routes_json, content_type="application/json",
+            server_side_encryption="AES256",
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.encryption]),
         )
+        routes_arn = self.bucket.arn.apply(lambda arn: f"{arn}/{ROUTES_KEY}")
         self.role = aws.iam.Role(
             f"{name}-forwarder-role",
             description="Mail forwarder: read stored mail, send it on with SES, write logs",
@@ -138,7 +147,7 @@ class MailReceiving(pulumi.ComponentResource):
         self.role_policy = aws.iam.RolePolicy(
             f"{name}-forwarder-policy", role=self.role.id,
             policy=pulumi.Output.all(self.bucket.arn, self.log_group.arn, identity_arns,
-                                     self.routes.arn, self.failures.arn).apply(
+                                     routes_arn, self.failures.arn).apply(
                 lambda a: json.dumps(forwarder_policy(*a))
             ),
             opts=child,
@@ -159,8 +168,10 @@ class MailReceiving(pulumi.ComponentResource):
                 "MAIL_PREFIX": INBOUND_PREFIX,
                 "MARKER_PREFIX": MARKER_PREFIX,
                 "SENDER_ADDRESS": args.sender,
-                "ROUTES_PARAMETER": self.routes.name,
-                # Changes with the table, so warm containers never keep a stale cached copy.
+                "ROUTES_BUCKET": self.bucket.bucket,
+                "ROUTES_KEY": self.routes.key,
+                "ROUTES_TTL_SECONDS": str(ROUTES_TTL_SECONDS),
+                # Changes with the table, so a deploy replaces warm containers' cached copy at once.
                 "ROUTES_VERSION": _digest(args.routes_json),
                 "DROP_SPAM": "true" if args.drop_spam else "false",
                 "CLAIM_STALE_SECONDS": str(TIMEOUT_SECONDS * 2),
@@ -301,7 +312,7 @@ def forwarder_policy(bucket_arn: str, log_group_arn: str, identity_arns: list[st
              "Resource": f"{bucket_arn}/{MARKER_PREFIX}*"},
             {"Sid": "SendAsOurDomain", "Effect": "Allow",
              "Action": ["ses:SendEmail", "ses:SendRawEmail"], "Resource": identity_arns},
-            {"Sid": "ReadRoutingTable", "Effect": "Allow", "Action": "ssm:GetParameter",
+            {"Sid": "ReadRoutingTable", "Effect": "Allow", "Action": "s3:GetObject",
              "Resource": routes_arn},
             {"Sid": "ReportFailures", "Effect": "Allow", "Action": "sqs:SendMessage",
              "Resource": failures_arn},

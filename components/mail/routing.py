@@ -38,7 +38,7 @@ class RoutingTable:
     catch_all: str | None = None
 
     def to_json(self) -> str:
-        """The compact JSON document the forwarder reads (env var or SSM parameter)."""
+        """The compact JSON document the forwarder reads (an S3 object; an env var in local tests)."""
         document = {"domain": self.domain, "routes": self.routes, "catchAll": self.catch_all}
         return json.dumps(document, sort_keys=True, separators=(",", ":"))
 

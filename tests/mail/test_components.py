@@ -209,15 +209,17 @@ def test_forwarder_function_runtime_package_and_environment(declared):
     assert inputs["handler"] == "handler.handler"
     assert inputs["memorySize"] == 1024 and inputs["timeout"] == 120
     env = inputs["environment"]["variables"]
-    routes = declared.one("aws:ssm/parameter:Parameter", "mail-routes")
+    routes = declared.one("aws:s3/bucketObjectv2:BucketObjectv2", "mail-routes")
     assert env == {**env, "MAIL_BUCKET": BUCKET, "MAIL_PREFIX": "inbound/", "MARKER_PREFIX": "forwarded/",
-                   "SENDER_ADDRESS": f"forwarder@{DOMAIN}", "ROUTES_PARAMETER": "/dev/shop/mail/routes",
+                   "SENDER_ADDRESS": f"forwarder@{DOMAIN}", "ROUTES_BUCKET": BUCKET,
+                   "ROUTES_KEY": "config/mail-routes.json", "ROUTES_TTL_SECONDS": "300",
                    "DROP_SPAM": "false"}
-    assert routes.inputs["name"] == "/dev/shop/mail/routes"
-    assert json.loads(routes.inputs["value"]) == {
+    assert "ROUTES_PARAMETER" not in env
+    assert json.loads(routes.inputs["content"]) == {
         "domain": DOMAIN, "catchAll": "platform@acme-corp.example",
         "routes": {f"data-lake@{DOMAIN}": ["alice@acme-corp.example", "bob@partner.example"],
                    f"shop-prod@{DOMAIN}": ["shop-team@acme-corp.example"]}}
+    assert routes.urn in function.dependencies  # the table is written before the function reads it
     log_group = declared.one("aws:cloudwatch/logGroup:LogGroup").inputs
     assert log_group["name"] == "/aws/lambda/shop-dev-mail-forwarder" and log_group["retentionInDays"] == 30
     assert inputs["loggingConfig"]["logGroup"] == log_group["name"]
@@ -225,6 +227,41 @@ def test_forwarder_function_runtime_package_and_environment(declared):
     assert isinstance(code, pulumi.AssetArchive)
     assert set(code.assets) == {"handler.py"}
     assert Path(code.assets["handler.py"].path).read_text().startswith('"""SES inbound mail forwarder')
+
+
+def test_routing_table_is_an_encrypted_json_object_outside_the_ses_and_marker_prefixes(declared):
+    routes = declared.one("aws:s3/bucketObjectv2:BucketObjectv2", "mail-routes")
+    bucket = declared.one("aws:s3/bucket:Bucket")
+    assert routes.inputs["bucket"] == bucket.outputs["id"]
+    assert routes.inputs["key"] == "config/mail-routes.json"
+    assert routes.inputs["contentType"] == "application/json"
+    assert routes.inputs["serverSideEncryption"] == "AES256"
+    assert "," in routes.inputs["content"] and ", " not in routes.inputs["content"]  # compact JSON
+    rule = declared.one("aws:ses/receiptRule:ReceiptRule").inputs
+    ses_prefix = rule["s3Actions"][0]["objectKeyPrefix"]
+    assert not routes.inputs["key"].startswith(ses_prefix)  # SES can never overwrite the table
+    lifecycle = declared.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs
+    expiring = [r["filter"]["prefix"] for r in lifecycle["rules"] if "expiration" in r]
+    assert not any(routes.inputs["key"].startswith(prefix) for prefix in expiring)
+    assert declared.of_type("aws:ssm/parameter:Parameter") == [
+        declared.one("aws:ssm/parameter:Parameter", "mail-domain-zone-id")]
+
+
+def test_thousands_of_accounts_fit_in_the_routing_table(run):
+    accounts = [Account(f"team-{i:04d}-prod", f"owner-{i:04d}@acme-corp.example, deputy-{i:04d}@acme-corp.example")
+                for i in range(2000)]
+    result = run(mail_program(SETTINGS, Org(accounts=accounts)))
+    routes = json.loads(result.one("aws:s3/bucketObjectv2:BucketObjectv2", "mail-routes").inputs["content"])
+    assert len(routes["routes"]) == 2000
+    assert routes["routes"][f"team-1999-prod@{DOMAIN}"] == ["owner-1999@acme-corp.example",
+                                                            "deputy-1999@acme-corp.example"]
+
+
+def test_an_absurdly_large_routing_table_is_refused(run, monkeypatch):
+    from components.mail import program as mail_module
+    monkeypatch.setattr(mail_module, "ROUTES_MAX_BYTES", 100)
+    with pytest.raises(ConfigError, match="the routing table is .* bytes, more than the 100"):
+        run(mail_program(SETTINGS))
 
 
 def test_failed_deliveries_go_to_an_encrypted_queue_with_an_alarm(declared):
@@ -244,7 +281,6 @@ def test_failed_deliveries_go_to_an_encrypted_queue_with_an_alarm(declared):
 
 def test_forwarder_role_is_least_privilege(declared):
     log_group = declared.one("aws:cloudwatch/logGroup:LogGroup")
-    routes = declared.one("aws:ssm/parameter:Parameter", "mail-routes")
     queue = declared.one("aws:sqs/queue:Queue")
     statements = {s["Sid"]: s for s in policy_of(declared.one("aws:iam/rolePolicy:RolePolicy"))["Statement"]}
     assert statements == {
@@ -256,8 +292,8 @@ def test_forwarder_role_is_least_privilege(declared):
         "SendAsOurDomain": {"Sid": "SendAsOurDomain", "Effect": "Allow",
                             "Action": ["ses:SendEmail", "ses:SendRawEmail"],
                             "Resource": [f"arn:aws:ses:{REGION}:{ACCOUNT}:identity/{DOMAIN}"]},
-        "ReadRoutingTable": {"Sid": "ReadRoutingTable", "Effect": "Allow", "Action": "ssm:GetParameter",
-                             "Resource": routes.outputs["arn"]},
+        "ReadRoutingTable": {"Sid": "ReadRoutingTable", "Effect": "Allow", "Action": "s3:GetObject",
+                             "Resource": f"{BUCKET_ARN}/config/mail-routes.json"},
         "ReportFailures": {"Sid": "ReportFailures", "Effect": "Allow", "Action": "sqs:SendMessage",
                            "Resource": queue.outputs["arn"]},
         "WriteLogs": {"Sid": "WriteLogs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
@@ -287,7 +323,7 @@ def test_the_org_stack_routes_every_vended_account_to_its_owner(run):
                           mail={"zone": {"domainName": org.mail_domain}, "catchAll": "ops@acme-corp.example"})
     result = run(build, config=config)
 
-    routes = json.loads(result.one("aws:ssm/parameter:Parameter", "mail-routes").inputs["value"])
+    routes = json.loads(result.one("aws:s3/bucketObjectv2:BucketObjectv2", "mail-routes").inputs["content"])
     assert routes["domain"] == org.mail_domain
     assert routes["routes"] == {a.email: [a.owner.lower()] for a in org.accounts}
     assert result.one("aws:ses/receiptRule:ReceiptRule").inputs["recipients"] == [org.mail_domain]

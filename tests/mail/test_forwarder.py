@@ -59,7 +59,7 @@ def mailbox(monkeypatch):
     monkeypatch.setenv("MAIL_PREFIX", "inbound/")
     monkeypatch.setenv("SENDER_ADDRESS", SENDER)
     monkeypatch.setenv("ROUTES", table.to_json())
-    monkeypatch.delenv("ROUTES_PARAMETER", raising=False)
+    monkeypatch.delenv("ROUTES_KEY", raising=False)
     monkeypatch.setattr(handler, "_sleep", lambda seconds: None)
     with mock_aws():
         handler.reset_clients()
@@ -369,18 +369,91 @@ def test_big_messages_are_fetched_in_two_ranges_and_reassembled_exactly(mailbox)
     assert next(parsed(out.raw_data).iter_attachments()).get_content() == payload
 
 
-def test_routes_can_come_from_ssm(mailbox, monkeypatch):
-    ssm = boto3.client("ssm", region_name=REGION)
-    ssm.put_parameter(Name="/prod/platform/mail/routes", Type="String",
-                      Value=build_routing_table(ORG, CATCH_ALL).to_json())
+ROUTES_KEY = "config/mail-routes.json"
+
+
+@pytest.fixture
+def s3_routes(mailbox, monkeypatch):
+    """The deployed set-up: the table is an S3 object in the mail bucket; time is controllable."""
+    mailbox.put_object(Bucket=BUCKET, Key=ROUTES_KEY, Body=build_routing_table(ORG, CATCH_ALL).to_json(),
+                       ContentType="application/json")
     monkeypatch.delenv("ROUTES")
-    monkeypatch.setenv("ROUTES_PARAMETER", "/prod/platform/mail/routes")
-    handler.reset_clients()
+    monkeypatch.setenv("ROUTES_BUCKET", BUCKET)
+    monkeypatch.setenv("ROUTES_KEY", ROUTES_KEY)
+    monkeypatch.setenv("ROUTES_TTL_SECONDS", "300")
+    clock = {"now": 1000.0}
+    monkeypatch.setattr(handler, "_clock", lambda: clock["now"])
+    reads: list[dict] = []
+    handler._client("s3").meta.events.register(
+        "before-parameter-build.s3.GetObject", lambda params, **_: reads.append(params) if params.get("Key") == ROUTES_KEY else None)
+    return clock, reads
+
+
+def forward_once(s3, recipient: str = f"shop-prod@{DOMAIN}", message_id: str = "o1b2c3d4e5f6") -> list:
+    store(s3, plain_message(to=recipient), message_id)
+    return handler.handler(event(message_id, [recipient]))
+
+
+def test_routes_are_read_from_s3_once_per_container(mailbox, s3_routes):
+    _, reads = s3_routes
+    forward_once(mailbox, message_id="first0001")
+    forward_once(mailbox, message_id="second0002")
+
+    assert [m.destinations[0] for m in sent()] == ["shop.team@acme-corp.example"] * 2
+    assert len(reads) == 1  # the second message used the cached table
+
+
+def test_a_changed_table_is_picked_up_after_the_ttl(mailbox, s3_routes):
+    clock, reads = s3_routes
+    forward_once(mailbox, message_id="first0001")
+    changed = build_routing_table(type(ORG)(DOMAIN, [Account("shop-prod", "new.owner@acme-corp.example")]))
+    mailbox.put_object(Bucket=BUCKET, Key=ROUTES_KEY, Body=changed.to_json())
+
+    clock["now"] += 299
+    forward_once(mailbox, message_id="second0002")
+    clock["now"] += 2
+    forward_once(mailbox, message_id="third0003")
+
+    assert [m.destinations[0] for m in sent()] == [
+        "shop.team@acme-corp.example", "shop.team@acme-corp.example", "new.owner@acme-corp.example"]
+    assert len(reads) == 2 and "IfNoneMatch" in reads[1]  # a conditional re-check, not a blind reload
+
+
+def test_an_unchanged_table_is_not_downloaded_again(mailbox, s3_routes):
+    clock, reads = s3_routes
+    forward_once(mailbox, message_id="first0001")
+    clock["now"] += 301
+    forward_once(mailbox, message_id="second0002")
+
+    assert len(reads) == 2 and reads[1]["IfNoneMatch"]
+    assert [m.destinations[0] for m in sent()] == ["shop.team@acme-corp.example"] * 2
+
+
+@pytest.mark.parametrize("body", [None, b"not json", b'{"routes": {}}'])
+def test_a_missing_or_broken_table_fails_loudly_and_keeps_the_mail(mailbox, s3_routes, body):
+    if body is None:
+        mailbox.delete_object(Bucket=BUCKET, Key=ROUTES_KEY)
+    else:
+        mailbox.put_object(Bucket=BUCKET, Key=ROUTES_KEY, Body=body)
     message_id = store(mailbox, plain_message())
 
-    handler.handler(event(message_id, [f"shop-prod@{DOMAIN}"]))
+    with pytest.raises(handler.RoutingTableError, match=ROUTES_KEY):
+        handler.handler(event(message_id, [f"shop-prod@{DOMAIN}"]))  # Lambda retries, then the DLQ
 
-    assert sent()[0].destinations[0] == "shop.team@acme-corp.example"
+    assert sent() == []
+    assert mailbox.head_object(Bucket=BUCKET, Key=f"inbound/{message_id}")
+    assert mailbox.list_objects_v2(Bucket=BUCKET, Prefix="forwarded/").get("KeyCount", 0) == 0
+
+
+def test_a_table_deleted_later_fails_at_the_next_check(mailbox, s3_routes):
+    clock, _ = s3_routes
+    forward_once(mailbox, message_id="first0001")
+    mailbox.delete_object(Bucket=BUCKET, Key=ROUTES_KEY)
+    clock["now"] += 301
+
+    with pytest.raises(handler.RoutingTableError):
+        forward_once(mailbox, message_id="second0002")
+    assert len(sent()) == 1
 
 
 def test_the_request_body_hook_is_removed_after_each_send(mailbox):

@@ -72,10 +72,15 @@ HEADER_END = re.compile(rb"\r?\n\r?\n")
 _clients: dict[str, Any] = {}
 _routes_cache: dict[str, dict[str, Any]] = {}
 _sleep = time.sleep
+_clock = time.monotonic
 
 
 class MessageInFlightError(RuntimeError):
     """Another invocation is forwarding this message right now; Lambda retries us later."""
+
+
+class RoutingTableError(RuntimeError):
+    """The routing table is missing or unreadable: fail (retry, then failure queue), never drop."""
 
 
 # --------------------------------------------------------------------------- configuration
@@ -106,15 +111,52 @@ def reset_clients() -> None:
 
 
 def load_routes() -> dict[str, Any]:
-    """The routing table from ``ROUTES`` (JSON) or the SSM parameter named by ``ROUTES_PARAMETER``."""
-    key = os.environ.get("ROUTES_PARAMETER") or "env"
-    if key not in _routes_cache:
-        if key == "env":
-            document = os.environ["ROUTES"]
-        else:
-            document = _client("ssm").get_parameter(Name=key)["Parameter"]["Value"]
-        _routes_cache[key] = json.loads(document)
-    return _routes_cache[key]
+    """The routing table: the S3 object ``ROUTES_BUCKET``/``ROUTES_KEY`` (or ``ROUTES`` JSON locally).
+
+    Read once per container and kept with its ETag; after ``ROUTES_TTL_SECONDS`` a conditional GET
+    (``IfNoneMatch``) checks for a newer table, so routing changes apply within minutes and an
+    unchanged table costs no download. A table that cannot be read raises
+    :class:`RoutingTableError`: the invocation fails, Lambda retries and then parks the event in
+    the failure queue, and the raw message stays in S3 (mail is never dropped for lack of a table).
+    """
+    key = os.environ.get("ROUTES_KEY")
+    if not key:
+        if "env" not in _routes_cache:
+            _routes_cache["env"] = {"table": _parse_routes(os.environ["ROUTES"], "ROUTES")}
+        return _routes_cache["env"]["table"]
+    bucket = os.environ.get("ROUTES_BUCKET") or os.environ["MAIL_BUCKET"]
+    location = f"s3://{bucket}/{key}"
+    ttl = float(os.environ.get("ROUTES_TTL_SECONDS", "300"))
+    cached = _routes_cache.get(location)
+    now = _clock()
+    if cached is not None and now - cached["checked"] < ttl:
+        return cached["table"]
+    request: dict[str, Any] = {"Bucket": bucket, "Key": key}
+    if cached is not None:
+        request["IfNoneMatch"] = cached["etag"]
+    try:
+        response = _client("s3").get_object(**request)
+    except ClientError as error:
+        if cached is not None and _code(error) in ("304", "NotModified"):
+            cached["checked"] = now
+            return cached["table"]
+        raise RoutingTableError(f"cannot read the mail routing table {location}: {_code(error)}") from error
+    table = _parse_routes(response["Body"].read(), location)
+    _routes_cache[location] = {"table": table, "etag": response.get("ETag", ""), "checked": now}
+    if cached is not None:
+        LOG.info("routing table %s changed: %d routes", location, len(table["routes"]))
+    return table
+
+
+def _parse_routes(document: str | bytes, location: str) -> dict[str, Any]:
+    try:
+        table = json.loads(document)
+    except ValueError as error:
+        raise RoutingTableError(f"the mail routing table {location} is not JSON: {error}") from None
+    if not (isinstance(table, dict) and isinstance(table.get("domain"), str)
+            and isinstance(table.get("routes"), dict)):
+        raise RoutingTableError(f"the mail routing table {location} has no 'domain' and 'routes'")
+    return table
 
 
 # --------------------------------------------------------------------------- routing
