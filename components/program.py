@@ -1,10 +1,21 @@
 """Builds the platform for one stack from its config: the body of ``__main__.py``.
 
-Each feature is switched on by its key under the ``groundwork`` config namespace and lives in
-its own module with a ``build(program, settings)`` function, so features never edit each other.
-Features run in the order listed: later ones may use what earlier ones published in
-``Program.shared`` (e.g. the organization's account ids for SSO assignments, or the stack's event
-buses as the target of a pipe).
+Each feature is switched on by its key under the ``groundwork`` config namespace and lives in its
+own module, so features never edit each other. The program runs in two phases:
+
+1. **Check**: ``prepare(program, settings)`` of every enabled feature (in the order listed, then
+   the ``groundwork:teardown`` settings of an EPHEMERAL stack) validates settings, org data, cross
+   references, pattern samples, templates and limits without declaring anything, and returns the
+   feature's plan. A feature may publish plain data in ``Program.shared`` for later checks (the
+   loaded org data, the bus names a pipe may target). Every feature's ConfigError is collected;
+   if there is any, ONE ConfigError with all of them is raised and no resource is declared, so a
+   mistake in a late feature never leaves the early features half-applied.
+2. **Declare**: ``declare(program, plan)`` of every feature, in the same order, declares the
+   resources. Later features may use what earlier ones published (the organization's account
+   ids for SSO assignments, the buses as a pipe's target); only what needs resource outputs is
+   resolved here.
+
+``build(program, settings)`` of a feature module runs both phases for that feature alone.
 """
 
 from __future__ import annotations
@@ -17,8 +28,9 @@ import pulumi
 
 from components.context import NAMESPACE, StackContext, load_context
 from components.conventions import apply_conventions
+from components.errors import ConfigError
 
-# config key -> module with build(program, settings); order matters.
+# config key -> module with prepare(program, settings) and declare(program, plan); order matters.
 FEATURES: list[tuple[str, str]] = [
     ("org", "components.organization.program"),
     ("mail", "components.mail.program"),
@@ -28,41 +40,95 @@ FEATURES: list[tuple[str, str]] = [
     ("pipes", "components.pipes.program"),
     ("fanouts", "components.fanout.program"),
 ]
+TEARDOWN = "teardown"
 
 
 @dataclass
 class Program:
-    """What every feature builder receives: the validated context and shared results."""
+    """What every feature receives: the validated context, shared results and failed checks.
+
+    ``failed`` holds the keys of features whose checks failed (phase 1), so a later feature can
+    skip a cross check that would only repeat that problem.
+    """
 
     context: StackContext
     config: pulumi.Config
     project: str
     stack: str
     shared: dict[str, Any] = field(default_factory=dict)
+    failed: set[str] = field(default_factory=set)
 
 
 def build() -> Program:
-    """Validate config, apply conventions, then build every feature the stack enables."""
+    """Validate the context and every enabled feature, then (only if all is valid) declare."""
     config = pulumi.Config(NAMESPACE)
     ctx = load_context(config)
-    apply_conventions(ctx)
+    apply_conventions(ctx)  # a stack transformation, not a resource: nothing is declared yet
     program = Program(ctx, config, pulumi.get_project(), pulumi.get_stack())
+    plans = prepare_all(program)
     for key, module_name in FEATURES:
-        settings = config.get_object(key)
-        if settings is None:
-            continue
-        module = importlib.import_module(module_name)
-        module.build(program, settings)
-    if ctx.is_ephemeral:
-        _build_teardown(program)
+        if key in plans:
+            importlib.import_module(module_name).declare(program, plans[key])
+    if TEARDOWN in plans:
+        _declare_teardown(program, plans[TEARDOWN])
     pulumi.export("context", ctx.tags)
     return program
 
 
-def _build_teardown(program: Program) -> None:
-    from components.lifecycle import EphemeralTeardown, TeardownArgs, TeardownSettings
+def prepare_all(program: Program) -> dict[str, Any]:
+    """Phase 1: every enabled feature's plan by config key; ONE ConfigError naming every problem."""
+    plans: dict[str, Any] = {}
+    problems: list[tuple[str, str]] = []
+    for key, module_name in FEATURES:
+        settings = program.config.get_object(key)
+        if settings is None:
+            continue
+        try:
+            plans[key] = importlib.import_module(module_name).prepare(program, settings)
+        except ConfigError as error:
+            program.failed.add(key)
+            problems.append((key, str(error)))
+    if program.context.is_ephemeral:
+        try:
+            plans[TEARDOWN] = _prepare_teardown(program)
+        except ConfigError as error:
+            program.failed.add(TEARDOWN)
+            problems.append((TEARDOWN, str(error)))
+    if problems:
+        raise ConfigError(combine(problems))
+    return plans
 
-    settings = TeardownSettings.from_config(program.config.get_object("teardown"))
+
+def combine(problems: list[tuple[str, str]]) -> str:
+    """One message from (config key, message) pairs: a single one unchanged, else one block per key.
+
+    Identical messages (e.g. two features reading the same invalid org data) are shown once,
+    under all the keys that reported them.
+    """
+    if len(problems) == 1:
+        return problems[0][1]
+    keys_by_message: dict[str, list[str]] = {}
+    for key, message in problems:
+        keys_by_message.setdefault(message, []).append(f"{NAMESPACE}:{key}")
+    blocks = [", ".join(keys) + ":\n" + _indent(message) for message, keys in keys_by_message.items()]
+    features = len({key for key, _ in problems})
+    return (f"Invalid input in {features} features of this stack; nothing was declared. Fix all of "
+            "these:\n\n" + "\n\n".join(blocks))
+
+
+def _indent(message: str) -> str:
+    return "\n".join("  " + line if line else line for line in message.splitlines())
+
+
+def _prepare_teardown(program: Program) -> Any:
+    from components.lifecycle import TeardownSettings
+
+    return TeardownSettings.from_config(program.config.get_object(TEARDOWN))
+
+
+def _declare_teardown(program: Program, settings: Any) -> None:
+    from components.lifecycle import EphemeralTeardown, TeardownArgs
+
     teardown = EphemeralTeardown(
         "teardown",
         TeardownArgs(context=program.context, settings=settings,

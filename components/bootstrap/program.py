@@ -9,6 +9,7 @@ only opt-out that holds for accounts vended later; a conflict is refused with it
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import pulumi
@@ -31,7 +32,13 @@ from components.context import NAMESPACE
 from components.errors import ConfigError, describe_value
 from components.lifecycle.teardown import BUILD_ROLE_PREFIX
 from components.settings import parse_settings
-from components.sso.org_inputs import org_data, require_trusted_access, resolve_ids
+from components.sso.org_inputs import (
+    known_ids,
+    org_check_failed,
+    org_data,
+    require_trusted_access,
+    resolve_ids,
+)
 
 KEY = f"{NAMESPACE}:bootstrap"
 GITHUB_OWNER = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
@@ -176,8 +183,17 @@ class BootstrapSettings(_Settings):
                                     self.region_concurrency_type)
 
 
-def build(program: Any, settings: object) -> AccountBootstrap:
-    """Validate config against the org data, then declare the bootstrap StackSets."""
+@dataclass(frozen=True)
+class BootstrapPlan:
+    """The checked settings and the two StackSet templates with their parameters."""
+
+    settings: BootstrapSettings
+    templates: list[StackSetTemplate]
+    uncovered: list[str]
+
+
+def prepare(program: Any, settings: object) -> BootstrapPlan:
+    """Validate config against the org data and build the templates; declare nothing."""
     config = parse_settings(BootstrapSettings, settings if settings is not None else {}, KEY)
     ctx = program.context
     org = org_data(program, config.org_path)
@@ -189,17 +205,8 @@ def build(program: Any, settings: object) -> AccountBootstrap:
                         "characters; set a shorter prefix")
     if problems:
         raise ConfigError("Invalid stack config:\n" + "\n".join(problems))
-    uncovered = uncovered_accounts(config.targets, org)
-    if uncovered:
-        pulumi.log.warn(
-            f"{KEY}: these account requests ask for bootstrap (the default) but no target OU covers "
-            f"them, so they get no bootstrap stacks: {', '.join(uncovered)}. Add their OU to "
-            f"{KEY}.targets, or set bootstrap: false in their request to say it is intended."
-        )
-    organization = program.shared.get("organization")
-    ou_ids = resolve_ids("OU", config.targets,
-                         getattr(organization, "ou_ids", None) if organization is not None else None,
-                         config.ou_ids, f"{KEY}.ouIds")
+    if not org_check_failed(program):  # else the org's own problem is reported and its names unknown
+        resolve_ids("OU", config.targets, known_ids(program, "ou_ids"), config.ou_ids, f"{KEY}.ouIds")
 
     github = config.github
     templates = [
@@ -228,9 +235,23 @@ def build(program: Any, settings: object) -> AccountBootstrap:
                                                 retention_days=config.state_version_retention_days),
         ),
     ]
+    return BootstrapPlan(config, templates, uncovered_accounts(config.targets, org))
+
+
+def declare(program: Any, plan: BootstrapPlan) -> AccountBootstrap:
+    """Declare the bootstrap StackSets for the target OUs."""
+    config = plan.settings
+    if plan.uncovered:
+        pulumi.log.warn(
+            f"{KEY}: these account requests ask for bootstrap (the default) but no target OU covers "
+            f"them, so they get no bootstrap stacks: {', '.join(plan.uncovered)}. Add their OU to "
+            f"{KEY}.targets, or set bootstrap: false in their request to say it is intended."
+        )
+    organization = program.shared.get("organization")
+    ou_ids = resolve_ids("OU", config.targets, known_ids(program, "ou_ids"), config.ou_ids, f"{KEY}.ouIds")
     component = AccountBootstrap(
         "bootstrap",
-        AccountBootstrapArgs(templates=templates,
+        AccountBootstrapArgs(templates=plan.templates,
                              organizational_unit_ids=[ou_ids[path] for path in config.targets],
                              regions=config.regions, preferences=config.preferences,
                              # Trusted access for StackSets comes with the organization.
@@ -238,6 +259,11 @@ def build(program: Any, settings: object) -> AccountBootstrap:
     )
     program.shared["bootstrap"] = component
     return component
+
+
+def build(program: Any, settings: object) -> AccountBootstrap:
+    """Check, then declare ``groundwork:bootstrap`` alone (the program runs the two phases for all features)."""
+    return declare(program, prepare(program, settings))
 
 
 def target_problems(targets: list[str], org: Any) -> list[str]:

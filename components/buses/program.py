@@ -16,6 +16,7 @@ Example::
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 import pulumi
@@ -26,9 +27,11 @@ from components.buses.rules import check_name
 from components.context import NAMESPACE
 from components.errors import ConfigError
 from components.settings import parse_settings
+from components.sso.org_inputs import known_ids, org_check_failed
 from components.validators import SnsTopicArn
 
 CONFIG_KEY = f"{NAMESPACE}:eventBuses"
+BUS_NAMES = "event_bus_names"  # program.shared: the bus names, published while checking
 ACCOUNT_ID = re.compile(r"^\d{12}$")
 
 
@@ -66,12 +69,16 @@ def parse(settings: Any) -> EventBusesConfig:
 
 
 def resolve_producers(program: Any, config: EventBusesConfig) -> dict[str, pulumi.Input[str]]:
-    """Producer account names -> ids: from the org feature in this stack, else ``accountIds``."""
-    organization = program.shared.get("organization")
-    known: dict[str, pulumi.Input[str]] = (
-        dict(organization.account_ids) if organization is not None else dict(config.account_ids)
-    )
-    origin = "the organization in this stack" if organization is not None else f"{CONFIG_KEY}.accountIds"
+    """Producer account names -> ids: from the org feature in this stack, else ``accountIds``.
+
+    While the program checks (before the organization is declared) the ids are the account names
+    the org feature will publish ids for; when the org feature failed its checks, every producer.
+    """
+    if org_check_failed(program):  # the org's own problem is reported; its account names are unknown
+        return {p: p for bus in config.buses.values() for p in bus.producers}
+    published = known_ids(program, "account_ids")
+    known: dict[str, pulumi.Input[str]] = dict(published) if published is not None else dict(config.account_ids)
+    origin = "the organization in this stack" if published is not None else f"{CONFIG_KEY}.accountIds"
     resolved: dict[str, pulumi.Input[str]] = {}
     for bus_name, bus in config.buses.items():
         for producer in bus.producers:
@@ -116,13 +123,14 @@ def resolve_secrets(program: Any, bus_name: str, bus: BusSettings) -> dict[str, 
     return secrets
 
 
-def build(program: Any, settings: Any) -> dict[str, EventBusPlatform]:
-    """Validate everything (all buses), then declare one EventBusPlatform per bus.
+def prepare(program: Any, settings: Any) -> dict[str, EventBusArgs]:
+    """Validate everything (all buses); declare nothing. Returns each bus's args.
 
-    Publishes ``program.shared["event_buses"]`` (bus name -> component, with ``bus_arn`` and
-    ``bus_name``) so later features of the stack can put events on these buses.
+    Publishes ``program.shared["event_bus_names"]`` as soon as the config parses, so a pipe's
+    check can refer to these buses.
     """
     config = parse(settings)
+    program.shared[BUS_NAMES] = list(config.buses)
     producers = resolve_producers(program, config)
     alarm_actions = [config.alarm_topic_arn] if config.alarm_topic_arn else []
     all_args = {}
@@ -138,7 +146,25 @@ def build(program: Any, settings: Any) -> dict[str, EventBusPlatform]:
             max_pattern_length=config.max_pattern_length,
         )
         check_bus(f"{CONFIG_KEY}.buses.{name}", all_args[name], warn=False)
+    return all_args
+
+
+def declare(program: Any, all_args: dict[str, EventBusArgs]) -> dict[str, EventBusPlatform]:
+    """Declare one EventBusPlatform per bus, with the producers' account ids of the organization.
+
+    Publishes ``program.shared["event_buses"]`` (bus name -> component, with ``bus_arn`` and
+    ``bus_name``) so later features of the stack can put events on these buses.
+    """
+    published = known_ids(program, "account_ids")
+    if published is not None:  # the organization is declared now: its ids replace the names
+        all_args = {name: replace(args, producer_account_ids={p: published[p] for p in args.producer_account_ids})
+                    for name, args in all_args.items()}
     buses = {name: EventBusPlatform(f"bus-{name}", args) for name, args in all_args.items()}
     program.shared["event_buses"] = buses  # read by features built later (a pipe targeting a bus)
     pulumi.export("eventBusArns", {name: b.bus_arn for name, b in buses.items()})
     return buses
+
+
+def build(program: Any, settings: Any) -> dict[str, EventBusPlatform]:
+    """Check, then declare ``groundwork:eventBuses`` alone (the program runs the two phases for all features)."""
+    return declare(program, prepare(program, settings))

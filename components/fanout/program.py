@@ -143,15 +143,25 @@ def fanout_args(program: Any, topic: str, settings: FanoutSettings) -> CloudEven
     )
 
 
-def build(program: Any, settings: Any) -> dict[str, CloudEventsFanout]:
-    """Declare one CloudEventsFanout per topic; everything is validated before the first resource."""
+def prepare(program: Any, settings: Any) -> dict[str, CloudEventsFanoutArgs]:
+    """Validate ``groundwork:fanouts`` and every subscriber's filter policy; declare nothing."""
     parsed = parse(settings)
     from components.fanout.component import subscriber_policies
 
     all_args = {topic: fanout_args(program, topic, s) for topic, s in parsed.items()}
     for topic, args in all_args.items():
         subscriber_policies(f"fanout-{topic}", args.subscribers, warn=False)  # refusals before any resource
+    return all_args
+
+
+def declare(program: Any, all_args: dict[str, CloudEventsFanoutArgs]) -> dict[str, CloudEventsFanout]:
+    """Declare one CloudEventsFanout per topic."""
     fanouts = {topic: CloudEventsFanout(f"fanout-{topic}", args) for topic, args in all_args.items()}
     program.shared["fanouts"] = fanouts
     pulumi.export("fanoutTopicArns", {topic: f.topic_arn for topic, f in fanouts.items()})
     return fanouts
+
+
+def build(program: Any, settings: Any) -> dict[str, CloudEventsFanout]:
+    """Check, then declare ``groundwork:fanouts`` alone (the program runs the two phases for all features)."""
+    return declare(program, prepare(program, settings))

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import re
-from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pulumi
@@ -155,9 +155,18 @@ def plan(program: Any, raw_settings: object) -> MailPlan:
     return MailPlan(settings=settings, region=region, domain=domain, sender=sender, routing=routing)
 
 
+def prepare(program: Any, settings: object) -> MailPlan:
+    """Phase 1 of the program: everything checked, nothing declared (see :func:`plan`)."""
+    return plan(program, settings)
+
+
 def build(program: Any, settings: object) -> MailReceiving:
+    """Check, then declare ``groundwork:mail`` alone (the program runs the two phases for all features)."""
+    return declare(program, prepare(program, settings))
+
+
+def declare(program: Any, decided: MailPlan) -> MailReceiving:
     """Declare the mail domain and the receiving pipeline for ``groundwork:mail``."""
-    decided = plan(program, settings)
     ctx = program.context
     zone_parameter = f"{ctx.ssm_prefix}mail/{decided.domain}/hostedzone/id"
     mail_domain = MailDomain("mail-domain", MailDomainArgs(
@@ -197,12 +206,8 @@ def _org_data(program: Any, settings: MailSettings) -> Any:
     shared = getattr(program, "shared", {}) or {}
     if shared.get("org_data") is not None:
         return shared["org_data"]
-    try:
-        from org.loader import OrgValidationError, load_org
-    except ImportError as error:  # the org data loader is part of the organization feature
-        raise ConfigError(f"{KEY} needs the org data loader (org/loader.py): {error}") from None
-    try:
-        return load_org(Path(settings.org_path))
-    except OrgValidationError as error:
-        problems = getattr(error, "problems", None) or [str(error)]
-        raise ConfigError("Invalid org data:\n" + "\n".join(problems)) from None
+    from components.sso.org_inputs import load_org_data
+
+    if not isinstance(getattr(program, "shared", None), dict):  # a bare stand-in: no shared loads
+        program = SimpleNamespace(shared={})
+    return load_org_data(program, settings.org_path)

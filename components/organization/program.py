@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
@@ -9,40 +10,62 @@ import pulumi
 from components.errors import ConfigError
 from components.organization.component import Organization, OrganizationArgs
 from components.organization.settings import OrgSettings
-from org.loader import OrgValidationError, load_org
+from components.sso.org_inputs import ORG_NAMES, load_org_data
 
 RAM_PRINCIPAL = "ram.amazonaws.com"
 
 
-def build(program: Any, settings: object) -> Organization:
-    """Validate settings and every org file, then declare the organization and publish it.
+@dataclass(frozen=True)
+class OrgPlan:
+    """The checked settings and org data, ready to declare."""
+
+    settings: OrgSettings
+    data: Any
+
+
+def prepare(program: Any, settings: object) -> OrgPlan:
+    """Validate settings and every org file; declare nothing.
 
     Publishes ``program.shared["org_data"]`` (the validated :class:`org.model.OrgData`) and
-    ``program.shared["organization"]`` (the component, with ``account_ids``, ``ou_ids``, ``root_id``).
+    ``program.shared["org_names"]`` (the account names and OU paths the component will publish ids
+    for) so the checks of later features can use them.
     """
     org_settings = OrgSettings.from_config(settings)
-    try:
-        data = load_org(org_settings.root)
-    except OrgValidationError as error:
-        raise ConfigError("Invalid org data (run `python -m org validate`):\n" + "\n".join(error.problems)) from None
+    data = load_org_data(program, org_settings.root, "Invalid org data (run `python -m org validate`):")
+    program.shared["org_data"] = data
+    program.shared[ORG_NAMES] = {"account_ids": [account.name for account in data.accounts],
+                                 "ou_ids": list(data.ou_paths)}
     if org_settings.share_account_ids and RAM_PRINCIPAL not in data.spec.service_principals:
         raise ConfigError(
             "Invalid stack config:\ngroundwork:org.shareAccountIds = True: sharing with the organization "
             f"needs trusted access for RAM; add {RAM_PRINCIPAL} to servicePrincipals in organization.yaml"
         )
+    return OrgPlan(org_settings, data)
+
+
+def declare(program: Any, plan: OrgPlan) -> Organization:
+    """Declare the organization and publish it as ``program.shared["organization"]``.
+
+    The component has ``account_ids``, ``ou_ids`` and ``root_id``.
+    """
     organization = Organization(
         "org",
         OrganizationArgs(
             context=program.context,
-            data=data,
-            batch_size=org_settings.account_creation_batch_size,
-            close_on_deletion=org_settings.close_on_deletion,
-            share_account_ids=org_settings.share_account_ids,
+            data=plan.data,
+            batch_size=plan.settings.account_creation_batch_size,
+            close_on_deletion=plan.settings.close_on_deletion,
+            share_account_ids=plan.settings.share_account_ids,
         ),
     )
-    program.shared["org_data"] = data
+    program.shared["org_data"] = plan.data
     program.shared["organization"] = organization
     pulumi.export("rootId", organization.root_id)
     pulumi.export("ouIds", organization.ou_ids)
     pulumi.export("accountIds", organization.account_ids)
     return organization
+
+
+def build(program: Any, settings: object) -> Organization:
+    """Check, then declare ``groundwork:org`` alone (the program runs the two phases for all features)."""
+    return declare(program, prepare(program, settings))

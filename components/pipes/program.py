@@ -3,8 +3,8 @@
 Each pattern key present under ``groundwork:pipes`` deploys that pattern together with its example
 source and target (queues, tables with streams, a Kinesis stream, state machines, Lambdas, an event
 bus, Firehose with its bucket). The DynamoDB -> bus pattern puts its events on a bus of
-``groundwork:eventBuses`` when its ``bus`` setting names one (that feature is built first and
-publishes its buses in ``program.shared["event_buses"]``), else on an example bus of its own. The MSK
+``groundwork:eventBuses`` when its ``bus`` setting names one (that feature comes first: its check
+publishes the bus names, its declaration the buses in ``program.shared["event_buses"]``), else on an example bus of its own. The MSK
 cluster and the lookup API of pattern 5 are existing resources given by ARN. Config is validated and
 every pipe design checked before anything is declared.
 """
@@ -17,7 +17,8 @@ import pulumi
 import pulumi_aws as aws
 from pydantic import BaseModel, ConfigDict, Field
 
-from components.errors import ConfigError
+from components.buses.program import BUS_NAMES
+from components.errors import ConfigError, NotCheckedError
 from components.events.patterns import matches
 from components.pipes import example
 from components.pipes.component import plan_pipe
@@ -124,20 +125,34 @@ class PipesSettings(_Model):
         return parse_settings(cls, raw, KEY, shape="an object (see docs/pipes.md)")
 
 
-def resolve_target_bus(program: Any, settings: PipesSettings) -> Any | None:
-    """The ``groundwork:eventBuses`` bus the DynamoDB -> bus pipe targets (None: its own example bus).
+def check_target_bus(program: Any, settings: PipesSettings) -> None:
+    """Refuse a ``dynamodbToEventBus.bus`` that is not a bus of ``groundwork:eventBuses`` in this stack.
 
     An unknown name is one ConfigError naming the key, the value and the buses this stack declares.
+    Uses the bus names the buses feature published while checking (or its declared buses).
     """
     block = settings.dynamodb_to_event_bus
     if block is None or block.bus is None:
-        return None
-    buses: dict[str, Any] = program.shared.get("event_buses") or {}
-    if block.bus not in buses:
-        known = ", ".join(sorted(buses)) if buses else f"none ({BUSES_KEY} is not set in this stack)"
+        return
+    names = program.shared.get(BUS_NAMES)
+    if names is None:
+        if "eventBuses" in getattr(program, "failed", ()):
+            raise NotCheckedError(f"{KEY}.dynamodbToEventBus.bus = {block.bus!r}: not checked, "
+                                  f"{BUSES_KEY} is invalid (see above)")
+        names = list(program.shared.get("event_buses") or {})
+    if block.bus not in names:
+        known = ", ".join(sorted(names)) if names else f"none ({BUSES_KEY} is not set in this stack)"
         raise ConfigError(f"{KEY}.dynamodbToEventBus.bus = {block.bus!r} is not a bus declared under "
                           f"{BUSES_KEY} in this stack; known buses: {known}")
-    return buses[block.bus]
+
+
+def resolve_target_bus(program: Any, settings: PipesSettings) -> Any | None:
+    """The declared ``groundwork:eventBuses`` bus the DynamoDB -> bus pipe targets (None: its own example bus)."""
+    block = settings.dynamodb_to_event_bus
+    if block is None or block.bus is None:
+        return None
+    check_target_bus(program, settings)
+    return (program.shared.get("event_buses") or {})[block.bus]
 
 
 def unmatched_bus_warning(settings: PipesSettings, bus: Any) -> str | None:
@@ -272,19 +287,30 @@ class PipesPlatform(pulumi.ComponentResource):
         self.register_outputs({"pipes": {n: p.pipe_name for n, p in self.pipes.items()}})
 
 
-def build(program: Any, settings: Any) -> PipesPlatform:
-    """Validate ``groundwork:pipes``, check every pipe design, then declare the platform."""
+def prepare(program: Any, settings: Any) -> PipesSettings:
+    """Validate ``groundwork:pipes`` and its target bus, and check every pipe design; declare nothing."""
     parsed = PipesSettings.parse(settings)
-    target_bus = resolve_target_bus(program, parsed)
-    if target_bus is not None and (warning := unmatched_bus_warning(parsed, target_bus)) is not None:
-        pulumi.log.warn(warning)
+    check_target_bus(program, parsed)
     for name, _component, args in _pipe_specs(parsed, program, {**PLACEHOLDER_ARNS, "alarmTopic": None}):
         where = f"{KEY}.{CONFIG_BLOCKS[name]}"
         try:
             plan_pipe(name, args.pipe_args(where))
         except ConfigError as error:
             raise ConfigError(f"Invalid stack config ({where}):\n{error}") from None
+    return parsed
+
+
+def declare(program: Any, parsed: PipesSettings) -> PipesPlatform:
+    """Declare the platform, on the stack's own bus when ``dynamodbToEventBus.bus`` names one."""
+    target_bus = resolve_target_bus(program, parsed)
+    if target_bus is not None and (warning := unmatched_bus_warning(parsed, target_bus)) is not None:
+        pulumi.log.warn(warning)
     platform = PipesPlatform("pipes", program, parsed, target_bus=target_bus)
     pulumi.export("pipes", {name: {"name": pipe.pipe_name, "arn": pipe.arn, "desiredState": pipe.desired_state}
                             for name, pipe in platform.pipes.items()})
     return platform
+
+
+def build(program: Any, settings: Any) -> PipesPlatform:
+    """Check, then declare ``groundwork:pipes`` alone (the program runs the two phases for all features)."""
+    return declare(program, prepare(program, settings))

@@ -1,6 +1,7 @@
-"""What the SSO and bootstrap features need from the organization: its data and the AWS ids.
+"""What the SSO, bootstrap and mail features need from the organization: its data and the AWS ids.
 
-When the org feature runs in the same stack it has published both in ``program.shared``;
+When the org feature runs in the same stack it has published both in ``program.shared`` (the
+data and the account/OU names while checking, the component with the ids when declaring);
 otherwise the data is loaded from the org folder and the ids come from the feature's config.
 """
 
@@ -12,8 +13,10 @@ from typing import Any
 
 import pulumi
 
-from components.errors import ConfigError
+from components.errors import ConfigError, NotCheckedError
 from org.loader import OrgValidationError, load_org
+
+ORG_LOADS = "org_data_loads"  # program.shared: resolved org path -> OrgData, or its problems
 
 
 def org_data(program: Any, org_path: str) -> Any:
@@ -21,10 +24,52 @@ def org_data(program: Any, org_path: str) -> Any:
     shared = program.shared.get("org_data")
     if shared is not None:
         return shared
+    return load_org_data(program, org_path)
+
+
+def load_org_data(program: Any, org_path: str, header: str = "Invalid org data:") -> Any:
+    """The org data at ``org_path``, loaded once per program run.
+
+    The first failure is a ConfigError with every problem; a later feature reading the same
+    invalid folder gets a one-line :class:`NotCheckedError` instead of the same list again.
+    """
+    loads: dict[Path, Any] = program.shared.setdefault(ORG_LOADS, {})
+    where = Path(org_path).resolve()
+    if where in loads:
+        if isinstance(loads[where], list):
+            raise NotCheckedError(f"not checked: the org data in {Path(org_path).as_posix()!r} is invalid "
+                             "(see its problems above)")
+        return loads[where]
     try:
-        return load_org(Path(org_path))
+        data = load_org(Path(org_path))
     except OrgValidationError as error:
-        raise ConfigError("Invalid org data:\n" + "\n".join(error.problems)) from None
+        loads[where] = list(error.problems)
+        raise ConfigError(f"{header}\n" + "\n".join(error.problems)) from None
+    loads[where] = data
+    return data
+
+
+ORG_NAMES = "org_names"  # program.shared, from the org feature's check: {"account_ids": [...], "ou_ids": [...]}
+
+
+def known_ids(program: Any, attribute: str) -> Mapping[str, pulumi.Input[str]] | None:
+    """What the org feature of this stack publishes as ``attribute`` (``account_ids``/``ou_ids``).
+
+    The component's ids when it is declared; while checking, the names it will publish (mapped to
+    themselves, enough to check references); None when the org feature is not in this stack.
+    """
+    organization = program.shared.get("organization")
+    if organization is not None:
+        return getattr(organization, attribute, None)
+    names = program.shared.get(ORG_NAMES)
+    if names is not None:
+        return {name: name for name in names[attribute]}
+    return None
+
+
+def org_check_failed(program: Any) -> bool:
+    """True when the org feature of this stack failed its checks (its names are unknown)."""
+    return "org" in getattr(program, "failed", ()) and program.shared.get(ORG_NAMES) is None
 
 
 def resolve_ids(kind: str, needed: Iterable[str], published: Mapping[str, pulumi.Input[str]] | None,

@@ -7,6 +7,7 @@ in the management account's console. Until then this feature declares nothing an
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,13 @@ from components.context import NAMESPACE
 from components.errors import ConfigError
 from components.settings import parse_settings
 from components.sso.identity_center import IdentityCenter, IdentityCenterArgs
-from components.sso.org_inputs import org_data, require_trusted_access, resolve_ids
+from components.sso.org_inputs import (
+    known_ids,
+    org_check_failed,
+    org_data,
+    require_trusted_access,
+    resolve_ids,
+)
 from org.sso import SsoValidationError, load_sso
 
 KEY = f"{NAMESPACE}:sso"
@@ -78,8 +85,17 @@ class SsoSettings(BaseModel):
         return Path(self.file) if self.file else Path(self.org_path) / "sso.yaml"
 
 
-def build(program: Any, settings: object) -> IdentityCenter | None:
-    """Validate everything, find the instance, then declare the IdentityCenter component (or warn)."""
+@dataclass(frozen=True)
+class SsoPlan:
+    """The checked settings, SSO data and instance (None: IAM Identity Center is not enabled)."""
+
+    settings: SsoSettings
+    sso: Any
+    instance: tuple[str, str] | None
+
+
+def prepare(program: Any, settings: object) -> SsoPlan:
+    """Validate settings, org and SSO data and the account references, and find the instance."""
     config = parse_settings(SsoSettings, settings if settings is not None else {}, KEY)
     org = org_data(program, config.org_path)
     require_trusted_access(org, SSO_PRINCIPAL, KEY)
@@ -87,25 +103,36 @@ def build(program: Any, settings: object) -> IdentityCenter | None:
         sso = load_sso(config.sso_file, org)
     except SsoValidationError as error:
         raise ConfigError(str(error)) from None
+    if not org_check_failed(program):  # else the org's own problem is reported and its names unknown
+        resolve_ids("account", sso.accounts, known_ids(program, "account_ids"), config.account_ids,
+                    f"{KEY}.accountIds")
+    return SsoPlan(config, sso, find_instance(config))
+
+
+def declare(program: Any, plan: SsoPlan) -> IdentityCenter | None:
+    """Declare the IdentityCenter component, or warn that IAM Identity Center is not enabled."""
     organization = program.shared.get("organization")
-    account_ids = resolve_ids("account", sso.accounts,
-                              getattr(organization, "account_ids", None) if organization else None,
-                              config.account_ids, f"{KEY}.accountIds")
-    instance = find_instance(config)
-    if instance is None:
+    account_ids = resolve_ids("account", plan.sso.accounts, known_ids(program, "account_ids"),
+                              plan.settings.account_ids, f"{KEY}.accountIds")
+    if plan.instance is None:
         pulumi.log.warn(NOT_ENABLED_WARNING)
         program.shared["identity_center"] = None
         return None
-    instance_arn, identity_store_id = instance
+    instance_arn, identity_store_id = plan.instance
     component = IdentityCenter(
         "sso",
         IdentityCenterArgs(instance_arn=instance_arn, identity_store_id=identity_store_id,
-                           sso=sso, account_ids=account_ids,
+                           sso=plan.sso, account_ids=account_ids,
                            # Trusted access for IAM Identity Center comes with the organization.
                            depends_on=[organization] if isinstance(organization, pulumi.Resource) else []),
     )
     program.shared["identity_center"] = component
     return component
+
+
+def build(program: Any, settings: object) -> IdentityCenter | None:
+    """Check, then declare ``groundwork:sso`` alone (the program runs the two phases for all features)."""
+    return declare(program, prepare(program, settings))
 
 
 def find_instance(config: SsoSettings) -> tuple[str, str] | None:
