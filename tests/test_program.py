@@ -165,3 +165,14 @@ def test_combine_keeps_one_message_as_is_and_merges_identical_ones():
     merged = combine([("sso", "same"), ("bootstrap", "same"), ("pipes", "a\n\nb")])
     assert merged == ("Invalid input in 3 features of this stack; nothing was declared. Fix all of these:\n\n"
                       "groundwork:sso, groundwork:bootstrap:\n  same\n\ngroundwork:pipes:\n  a\n\n  b")
+
+
+def test_every_feature_module_has_both_phases():
+    import importlib
+
+    from components.program import FEATURES
+
+    for key, module_name in FEATURES:
+        module = importlib.import_module(module_name)
+        assert callable(getattr(module, "prepare", None)), f"{key}: {module_name}.prepare (phase 1) is missing"
+        assert callable(getattr(module, "declare", None)), f"{key}: {module_name}.declare (phase 2) is missing"
