@@ -22,6 +22,7 @@ from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc, settings
 from pulumi.runtime.sync_await import _sync_await
 
+from components import cycle_breaker
 from org.plan.mocks import GroundworkMocks
 
 STACK_TYPE = "pulumi:pulumi:Stack"
@@ -182,6 +183,8 @@ def run_program(
     Exceptions the program raises propagate, so tests can assert on refusals.
     """
     config = config_to_strings(config or {})
+    cycle_breaker.install()  # as __main__.py does: linear dependency checks, no RecursionError
+    cycle_breaker.reset()
     region = json.loads(json.dumps(config.get("aws:region", "us-east-1")))
     monitor = RecordingMonitor(mocks or GroundworkMocks(region=region), on_register)
     handler = _CollectingHandler()
