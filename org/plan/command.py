@@ -114,9 +114,9 @@ def make_plan(stack: str, *, overrides: Sequence[str] = (), policy_pack: str | N
         except ValueError as error:
             raise ConfigError(f"policy config: {error}") from None
         pack.configure_stack(tags=config.stack_tags, secret_keys=config.secret_keys)
-        for resource in described:
+        for resource, diagnostics in pack.analyze_each(described):
             # The engine attributes resource-policy findings to the resource it asked about.
-            plan.diagnostics.extend(replace(d, urn=d.urn or resource.urn) for d in pack.analyze(resource))
+            plan.diagnostics.extend(replace(d, urn=d.urn or resource.urn) for d in diagnostics)
             if progress:
                 progress.on_analysed(len(described))
         plan.diagnostics.extend(pack.analyze_stack(described))
