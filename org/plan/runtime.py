@@ -8,13 +8,15 @@ are captured too.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import json
 import logging
 import pathlib
 import runpy
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -161,6 +163,23 @@ def _memoize_source_uris() -> None:
         sdk_resource._get_source_position_for_frame = _source_position
 
 
+@contextlib.contextmanager
+def _fewer_collections(young: int = 100_000) -> Iterator[None]:
+    """Collect the youngest generation every ``young`` allocations instead of every 700.
+
+    A plan allocates millions of short-lived objects (futures, outputs, protobufs) while the
+    heap of live resources grows; with the default threshold the cyclic collector costs about
+    a third of a 2,000-account plan. Memory stays the same (measured), as nearly all of it is
+    freed by reference counting anyway.
+    """
+    before = gc.get_threshold()
+    gc.set_threshold(young, *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
 class _CollectingHandler(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.INFO)
@@ -248,8 +267,9 @@ def run_program(
             outputs.update(getattr(root, "outputs", {}) or {})
 
     try:
-        _sync_await(pulumi.runtime.stack.run_pulumi_func(run_and_collect))
-        resolved = _sync_await(_resolve_outputs(outputs))
+        with _fewer_collections():
+            _sync_await(pulumi.runtime.stack.run_pulumi_func(run_and_collect))
+            resolved = _sync_await(_resolve_outputs(outputs))
     finally:
         logger.removeHandler(handler)
     return ProgramRun(
