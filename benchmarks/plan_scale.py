@@ -176,6 +176,8 @@ def measure(size: int, policies: bool) -> dict[str, Any]:
         write_org(folder, size)
         plan = in_child("plan", folder, policies)
         bare = in_child("bare", folder, policies)
+    if plan["mandatory"]:
+        print(f"warning: {size} accounts: {plan['mandatory']} mandatory policy violation(s)", file=sys.stderr)
     if bare["resources"] != plan["resources"]:
         raise SystemExit(f"bare run registered {bare['resources']} resources, the plan {plan['resources']}")
     return {"size": size, **plan, "bare": bare["bare"], "bare_rss_mb": bare["rss_mb"],
