@@ -534,6 +534,14 @@ class PolicyPackProcess:
         """Resource policies for one resource (what the engine calls per resource in a preview)."""
         return _diagnostics(self.stub.Analyze(self._analyze_request(resource), timeout=self.rpc_timeout))
 
+    def analyze_future(self, resource: ResourceDescription) -> Any:
+        """Send ``Analyze`` for one resource without waiting; pass the call to ``analyze_result``."""
+        return self.stub.Analyze.future(self._analyze_request(resource), timeout=self.rpc_timeout)
+
+    @staticmethod
+    def analyze_result(call: Any) -> list[Diagnostic]:
+        return _diagnostics(call.result())
+
     def analyze_each(self, resources: Iterable[ResourceDescription],
                      in_flight: int = ANALYZE_IN_FLIGHT) -> Iterator[tuple[ResourceDescription, list[Diagnostic]]]:
         """``analyze`` for every resource, in order, with a few requests in flight at once.

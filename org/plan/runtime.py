@@ -98,9 +98,11 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
     """A mock monitor that keeps every registration request, options included."""
 
     def __init__(self, mocks: pulumi.runtime.Mocks,
-                 on_register: Callable[[], None] | None = None) -> None:
+                 on_register: Callable[[], None] | None = None,
+                 on_record: Callable[[RecordedResource], None] | None = None) -> None:
         super().__init__(mocks)
         self.on_register = on_register
+        self.on_record = on_record
         self.recorded: list[RecordedResource] = []
         self.stack_outputs: dict[str, Any] = {}
         self._stack_urn = ""
@@ -112,24 +114,25 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             return response
         inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
         outputs = self.resources[response.urn].state if response.urn in self.resources else {}
-        self.recorded.append(
-            RecordedResource(
-                urn=response.urn,
-                type=request.type,
-                name=request.name,
-                custom=bool(request.custom),
-                parent=request.parent,
-                inputs=_plain(inputs),
-                protect=bool(request.protect),
-                retain_on_delete=bool(request.retainOnDelete),
-                dependencies=list(request.dependencies),
-                provider=request.provider,
-                delete_before_replace=bool(request.deleteBeforeReplace),
-                ignore_changes=list(request.ignoreChanges),
-                id=response.id,
-                outputs=_plain(outputs),
-            )
+        recorded = RecordedResource(
+            urn=response.urn,
+            type=request.type,
+            name=request.name,
+            custom=bool(request.custom),
+            parent=request.parent,
+            inputs=_plain(inputs),
+            protect=bool(request.protect),
+            retain_on_delete=bool(request.retainOnDelete),
+            dependencies=list(request.dependencies),
+            provider=request.provider,
+            delete_before_replace=bool(request.deleteBeforeReplace),
+            ignore_changes=list(request.ignoreChanges),
+            id=response.id,
+            outputs=_plain(outputs),
         )
+        self.recorded.append(recorded)
+        if self.on_record is not None:
+            self.on_record(recorded)
         if self.on_register is not None:
             self.on_register()
         return response
@@ -222,6 +225,7 @@ def run_program(
     preview: bool = True,
     mocks: pulumi.runtime.Mocks | None = None,
     on_register: Callable[[], None] | None = None,
+    on_record: Callable[[RecordedResource], None] | None = None,
     secret_keys: list[str] | None = None,
 ) -> ProgramRun:
     """Run ``program`` (a callable, or a path to a ``__main__.py``) under mocks; return what it declared.
@@ -233,7 +237,7 @@ def run_program(
     cycle_breaker.reset()
     _memoize_source_uris()
     region = json.loads(json.dumps(config.get("aws:region", "us-east-1")))
-    monitor = RecordingMonitor(mocks or GroundworkMocks(region=region), on_register)
+    monitor = RecordingMonitor(mocks or GroundworkMocks(region=region), on_register, on_record)
     handler = _CollectingHandler()
     logger = logging.getLogger(f"groundwork.plan.{id(handler)}")
     logger.propagate = False
