@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STACK  ?= org
 STAMP  := $(VENV)/.installed
 
-.PHONY: test plan lint validate clean
+.PHONY: test plan lint validate bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,12 @@ plan: $(STAMP)
 validate: $(STAMP)
 	$(BIN)/python -m org validate
 	$(BIN)/python -m org access
+
+## bench: the benchmarks (minutes; not tests): plan scaling, policy throughput, mail forwarder
+bench: $(STAMP)
+	$(BIN)/python benchmarks/plan_scale.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/policy_throughput.py
+	$(BIN)/python benchmarks/mail_forwarder.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,5 +1,7 @@
 """Groundwork Pulumi program: everything a stack declares comes from its config."""
 
+from components.cycle_breaker import install
 from components.program import build
 
+install()  # the SDK's own dependency cycle check is quadratic and recursive (see the module)
 build()

@@ -123,8 +123,11 @@ def declare(program: Any, plan: SsoPlan) -> IdentityCenter | None:
         "sso",
         IdentityCenterArgs(instance_arn=instance_arn, identity_store_id=identity_store_id,
                            sso=plan.sso, account_ids=account_ids,
-                           # Trusted access for IAM Identity Center comes with the organization.
-                           depends_on=[organization] if isinstance(organization, pulumi.Resource) else []),
+                           # Trusted access for IAM Identity Center comes with the organization
+                           # resource; the whole component would make every assignment wait on
+                           # (and the SDK expand) every account: O(assignments x accounts).
+                           depends_on=[getattr(organization, "organization", organization)]
+                           if isinstance(organization, pulumi.Resource) else []),
     )
     program.shared["identity_center"] = component
     return component

@@ -11,16 +11,25 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from components.errors import ConfigError
-from org.plan.analyzer import Diagnostic, PolicyPackProcess, describe_run
+from org.plan.analyzer import (
+    Diagnostic,
+    PolicyPackProcess,
+    ProviderDescription,
+    ResourceDescription,
+    default_provider,
+    from_recorded,
+    providers_of,
+)
 from org.plan.progress import Progress
 from org.plan.report import policy_report, resource_tree, type_counts
-from org.plan.runtime import ProgramRun, resource_types, run_program
+from org.plan.runtime import ProgramRun, RecordedResource, resource_types, run_program
 from org.plan.stackconfig import PROJECT_ROOT, StackConfig, load_stack_config
 
 EXIT_OK, EXIT_VIOLATION, EXIT_INVALID = 0, 1, 2
@@ -66,14 +75,16 @@ def plan_stack(stack: str, overrides: list[str] | None = None, root: Path = PROJ
     return _run_program(load_stack_config(stack, overrides, root), root, progress)
 
 
-def _run_program(config: StackConfig, root: Path, progress: Progress | None) -> ProgramRun:
+def _run_program(config: StackConfig, root: Path, progress: Progress | None,
+                 on_record: Callable[[RecordedResource], None] | None = None) -> ProgramRun:
     from org.plan.mocks import GroundworkMocks
 
     region = config.values.get("aws:region", "us-east-1")
     return run_program(root / "__main__.py", config=config.values, project=config.project,
                        stack=config.stack, mocks=GroundworkMocks(region=str(region)),
                        secret_keys=config.secret_keys,
-                       on_register=progress.on_registered if progress else None)
+                       on_register=progress.on_registered if progress else None,
+                       on_record=on_record)
 
 
 def policy_config_for(stack: str, explicit: str | None, root: Path = PROJECT_ROOT) -> dict[str, Any]:
@@ -98,15 +109,12 @@ def make_plan(stack: str, *, overrides: Sequence[str] = (), policy_pack: str | N
     """Run the program, then (unless ``policy_pack`` is None) the pack over what it declared."""
     config = load_stack_config(stack, list(overrides), root)
     pack_config = policy_config_for(stack, policy_config, root) if policy_pack else {}
-    program_run = _run_program(config, root, progress)
-    plan = Plan(config=config, run=program_run)
     if not policy_pack:
-        return plan
+        return Plan(config=config, run=_run_program(config, root, progress))
     pack_dir = Path(policy_pack)
     pack_dir = pack_dir if pack_dir.is_absolute() else root / pack_dir
     if not (pack_dir / "PulumiPolicy.yaml").is_file():
         raise ConfigError(f"--policy-pack {policy_pack}: no PulumiPolicy.yaml in {pack_dir}")
-    described = describe_run(program_run.resources, config.values)
     with PolicyPackProcess(pack_dir, config=config.values, project=config.project,
                            stack=config.stack) as pack:
         try:
@@ -114,14 +122,45 @@ def make_plan(stack: str, *, overrides: Sequence[str] = (), policy_pack: str | N
         except ValueError as error:
             raise ConfigError(f"policy config: {error}") from None
         pack.configure_stack(tags=config.stack_tags, secret_keys=config.secret_keys)
-        for resource in described:
+        # As the engine does, each resource is sent to the pack as it registers, so the pack
+        # (another process) analyses while the program is still running.
+        streaming = _StreamingAnalysis(pack, config.values)
+        program_run = _run_program(config, root, progress, on_record=streaming.submit)
+        plan = Plan(config=config, run=program_run)
+        described = []
+        for recorded in program_run.resources:
+            resource, diagnostics = streaming.result(recorded)
+            described.append(resource)
             # The engine attributes resource-policy findings to the resource it asked about.
-            plan.diagnostics.extend(replace(d, urn=d.urn or resource.urn) for d in pack.analyze(resource))
+            plan.diagnostics.extend(replace(d, urn=d.urn or resource.urn) for d in diagnostics)
             if progress:
-                progress.on_analysed(len(described))
+                progress.on_analysed(len(program_run.resources))
         plan.diagnostics.extend(pack.analyze_stack(described))
     plan.policy_pack = str(pack_dir)
     return plan
+
+
+class _StreamingAnalysis:
+    """``Analyze`` requests sent while the program runs; results collected in recorded order."""
+
+    def __init__(self, pack: PolicyPackProcess, config: dict[str, Any]) -> None:
+        self.pack = pack
+        self.default = default_provider(config)
+        self.providers: dict[str, ProviderDescription] = {}
+        self.pending: dict[str, tuple[ResourceDescription, Any]] = {}
+        self.lock = threading.Lock()
+
+    def submit(self, recorded: RecordedResource) -> None:
+        """Describe one just-registered resource as the engine would and send it to the pack."""
+        with self.lock:
+            if recorded.type.startswith("pulumi:providers:"):
+                self.providers.update(providers_of([recorded]))
+            resource = from_recorded(recorded, self.providers, self.default)
+            self.pending[recorded.urn] = (resource, self.pack.analyze_future(resource))
+
+    def result(self, recorded: RecordedResource) -> tuple[ResourceDescription, list[Diagnostic]]:
+        resource, call = self.pending.pop(recorded.urn)
+        return resource, self.pack.analyze_result(call)
 
 
 def plan_document(plan: Plan) -> dict[str, Any]:

@@ -8,20 +8,27 @@ are captured too.
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import gc
 import json
 import logging
+import pathlib
 import runpy
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pulumi
 from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import resource as sdk_resource
 from pulumi.runtime import rpc, settings
+from pulumi.runtime.proto import source_pb2
 from pulumi.runtime.sync_await import _sync_await
 
+from components import cycle_breaker
 from org.plan.mocks import GroundworkMocks
 
 STACK_TYPE = "pulumi:pulumi:Stack"
@@ -91,9 +98,11 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
     """A mock monitor that keeps every registration request, options included."""
 
     def __init__(self, mocks: pulumi.runtime.Mocks,
-                 on_register: Callable[[], None] | None = None) -> None:
+                 on_register: Callable[[], None] | None = None,
+                 on_record: Callable[[RecordedResource], None] | None = None) -> None:
         super().__init__(mocks)
         self.on_register = on_register
+        self.on_record = on_record
         self.recorded: list[RecordedResource] = []
         self.stack_outputs: dict[str, Any] = {}
         self._stack_urn = ""
@@ -105,24 +114,25 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             return response
         inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
         outputs = self.resources[response.urn].state if response.urn in self.resources else {}
-        self.recorded.append(
-            RecordedResource(
-                urn=response.urn,
-                type=request.type,
-                name=request.name,
-                custom=bool(request.custom),
-                parent=request.parent,
-                inputs=_plain(inputs),
-                protect=bool(request.protect),
-                retain_on_delete=bool(request.retainOnDelete),
-                dependencies=list(request.dependencies),
-                provider=request.provider,
-                delete_before_replace=bool(request.deleteBeforeReplace),
-                ignore_changes=list(request.ignoreChanges),
-                id=response.id,
-                outputs=_plain(outputs),
-            )
+        recorded = RecordedResource(
+            urn=response.urn,
+            type=request.type,
+            name=request.name,
+            custom=bool(request.custom),
+            parent=request.parent,
+            inputs=_plain(inputs),
+            protect=bool(request.protect),
+            retain_on_delete=bool(request.retainOnDelete),
+            dependencies=list(request.dependencies),
+            provider=request.provider,
+            delete_before_replace=bool(request.deleteBeforeReplace),
+            ignore_changes=list(request.ignoreChanges),
+            id=response.id,
+            outputs=_plain(outputs),
         )
+        self.recorded.append(recorded)
+        if self.on_record is not None:
+            self.on_record(recorded)
         if self.on_register is not None:
             self.on_register()
         return response
@@ -131,6 +141,46 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         if request.urn == self._stack_urn:
             self.stack_outputs = _plain(rpc.deserialize_properties(request.outputs, keep_unknowns=True))
         return super().RegisterResourceOutputs(request)
+
+
+@functools.lru_cache(maxsize=4096)
+def _file_uri(filename: str) -> str | None:
+    try:
+        return pathlib.Path(filename).as_uri()
+    except Exception:  # as the SDK: a frame without a usable file (relative path) has no position
+        return None
+
+
+def _source_position(frame: Any) -> Any:
+    """The SDK's ``_get_source_position_for_frame`` with the file URI computed once per file."""
+    if frame.filename == "" or frame.lineno is None:
+        return None
+    uri = _file_uri(frame.filename)
+    return None if uri is None else source_pb2.SourcePosition(uri=uri, line=frame.lineno)
+
+
+def _memoize_source_uris() -> None:
+    """The SDK turns every stack frame of every registration into a file URI (pathlib, ~25 us
+    each, ~20 frames per resource: a tenth of a plan); the same few files give the same URIs."""
+    if hasattr(sdk_resource, "_get_source_position_for_frame"):
+        sdk_resource._get_source_position_for_frame = _source_position
+
+
+@contextlib.contextmanager
+def _fewer_collections(young: int = 100_000) -> Iterator[None]:
+    """Collect the youngest generation every ``young`` allocations instead of every 700.
+
+    A plan allocates millions of short-lived objects (futures, outputs, protobufs) while the
+    heap of live resources grows; with the default threshold the cyclic collector costs about
+    a third of a 2,000-account plan. Memory stays the same (measured), as nearly all of it is
+    freed by reference counting anyway.
+    """
+    before = gc.get_threshold()
+    gc.set_threshold(young, *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 class _CollectingHandler(logging.Handler):
@@ -175,6 +225,7 @@ def run_program(
     preview: bool = True,
     mocks: pulumi.runtime.Mocks | None = None,
     on_register: Callable[[], None] | None = None,
+    on_record: Callable[[RecordedResource], None] | None = None,
     secret_keys: list[str] | None = None,
 ) -> ProgramRun:
     """Run ``program`` (a callable, or a path to a ``__main__.py``) under mocks; return what it declared.
@@ -182,8 +233,11 @@ def run_program(
     Exceptions the program raises propagate, so tests can assert on refusals.
     """
     config = config_to_strings(config or {})
+    cycle_breaker.install()  # as __main__.py does: linear dependency checks, no RecursionError
+    cycle_breaker.reset()
+    _memoize_source_uris()
     region = json.loads(json.dumps(config.get("aws:region", "us-east-1")))
-    monitor = RecordingMonitor(mocks or GroundworkMocks(region=region), on_register)
+    monitor = RecordingMonitor(mocks or GroundworkMocks(region=region), on_register, on_record)
     handler = _CollectingHandler()
     logger = logging.getLogger(f"groundwork.plan.{id(handler)}")
     logger.propagate = False
@@ -217,8 +271,9 @@ def run_program(
             outputs.update(getattr(root, "outputs", {}) or {})
 
     try:
-        _sync_await(pulumi.runtime.stack.run_pulumi_func(run_and_collect))
-        resolved = _sync_await(_resolve_outputs(outputs))
+        with _fewer_collections():
+            _sync_await(pulumi.runtime.stack.run_pulumi_func(run_and_collect))
+            resolved = _sync_await(_resolve_outputs(outputs))
     finally:
         logger.removeHandler(handler)
     return ProgramRun(

@@ -445,6 +445,24 @@ def test_a_missing_or_broken_table_fails_loudly_and_keeps_the_mail(mailbox, s3_r
     assert mailbox.list_objects_v2(Bucket=BUCKET, Prefix="forwarded/").get("KeyCount", 0) == 0
 
 
+def test_a_passing_s3_error_at_the_re_check_keeps_the_cached_table(mailbox, s3_routes, monkeypatch):
+    clock, reads = s3_routes
+    forward_once(mailbox, message_id="first0001")
+    clock["now"] += 301
+
+    def slow_down(params, **_):
+        if params.get("Key") == ROUTES_KEY:
+            raise ClientError({"Error": {"Code": "SlowDown", "Message": "reduce your request rate"}}, "GetObject")
+
+    handler._client("s3").meta.events.register("before-parameter-build.s3.GetObject", slow_down)
+    forward_once(mailbox, message_id="second0002")
+    handler._client("s3").meta.events.unregister("before-parameter-build.s3.GetObject", slow_down)
+    forward_once(mailbox, message_id="third0003")
+
+    assert [m.destinations[0] for m in sent()] == ["shop.team@acme-corp.example"] * 3
+    assert len(reads) == 3  # the failed re-check did not count as checked: the next call retried
+
+
 def test_a_table_deleted_later_fails_at_the_next_check(mailbox, s3_routes):
     clock, _ = s3_routes
     forward_once(mailbox, message_id="first0001")

@@ -66,6 +66,8 @@ STRIPPED_HEADERS = frozenset({
     "x-ses-dkim-signature", "errors-to",
 })
 FORWARDED_HEADER = "X-Groundwork-Forwarded-For"
+# Re-check errors that mean the table is really gone or unreadable (never fall back to a cache).
+TABLE_GONE_CODES = frozenset({"NoSuchKey", "NoSuchBucket", "AccessDenied", "403", "404"})
 MESSAGE_ID = re.compile(r"^[A-Za-z0-9._-]{1,200}$")
 HEADER_END = re.compile(rb"\r?\n\r?\n")
 
@@ -139,6 +141,11 @@ def load_routes() -> dict[str, Any]:
     except ClientError as error:
         if cached is not None and _code(error) in ("304", "NotModified"):
             cached["checked"] = now
+            return cached["table"]
+        if cached is not None and _code(error) not in TABLE_GONE_CODES:
+            # A passing S3 hiccup: the copy we have is still the last known table; check next time.
+            LOG.warning("could not re-check the routing table %s (%s); using the cached copy",
+                        location, _code(error))
             return cached["table"]
         raise RoutingTableError(f"cannot read the mail routing table {location}: {_code(error)}") from error
     table = _parse_routes(response["Body"].read(), location)
