@@ -48,3 +48,16 @@ def run() -> Callable[..., ProgramRun]:
         return run_program(program, config=config if config is not None else stack_config(), **kwargs)
 
     return _run
+
+
+def assert_refused(run: Callable[..., ProgramRun], config: dict[str, Any], *fragments: str) -> str:
+    """Run the whole program with ``config``; assert it stops with a ConfigError containing every fragment."""
+    from components.errors import ConfigError
+    from components.program import build
+
+    with pytest.raises(ConfigError) as error:
+        run(build, config=config)
+    message = str(error.value)
+    for fragment in fragments:
+        assert fragment in message, message
+    return message

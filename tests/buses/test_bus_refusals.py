@@ -7,6 +7,7 @@ import pytest
 from components.errors import ConfigError
 from components.program import build
 from tests.buses.helpers import bus_config, bus_settings
+from tests.conftest import assert_refused
 
 PLACED = {"source": ["com.acme.orders"], "detail-type": ["order.placed"]}
 
@@ -15,14 +16,6 @@ def rules_of(n: int) -> dict:
     return {f"rule-{i}": {"pattern": PLACED, "targets": [{"type": "sqsBuffer", "name": "buffer"}]}
             for i in range(n)}
 
-
-def assert_refused(run, config, *fragments: str) -> str:
-    with pytest.raises(ConfigError) as error:
-        run(build, config=config)
-    message = str(error.value)
-    for fragment in fragments:
-        assert fragment in message, message
-    return message
 
 
 def test_more_than_five_targets_per_rule(run):

@@ -9,7 +9,7 @@ import pytest
 
 from components.errors import ConfigError
 from components.program import build
-from tests.conftest import stack_config
+from tests.conftest import assert_refused, stack_config
 
 SUBSCRIBERS = {
     "billing": {"filter": {"source": ["com.acme.orders"], "type": ["order.placed"], "dataversion": ["1.0"]}},
@@ -149,14 +149,6 @@ def test_one_consumer_per_queue_is_wired_with_its_filter(run):
 
 # --- refusals -------------------------------------------------------------------------------
 
-def refused(run, config, *fragments):
-    with pytest.raises(ConfigError) as error:
-        run(build, config=config)
-    message = str(error.value)
-    for fragment in fragments:
-        assert fragment in message, message
-    return message
-
 
 def test_several_filtered_consumers_on_one_queue_are_refused_with_the_hazard(run):
     subscribers = copy.deepcopy(SUBSCRIBERS)
@@ -166,7 +158,7 @@ def test_several_filtered_consumers_on_one_queue_are_refused_with_the_hazard(run
         {"name": "cancelled", "functionArn": "arn:aws:lambda:eu-west-1:123456789012:function:cancelled",
          "filter": {"body": {"type": ["order.cancelled"]}}},
     ]
-    message = refused(run, fanout_config(subscribers=subscribers),
+    message = assert_refused(run, fanout_config(subscribers=subscribers),
                       "subscriber 'analytics'", "event source of 2 consumers (placed, cancelled)",
                       "lost for the others", "add one subscriber per consumer")
     assert "CloudEventsFanout" in message
@@ -186,30 +178,30 @@ def test_several_unfiltered_consumers_only_warn(run):
 def test_filter_policy_over_the_combination_limit_is_refused(run):
     subscribers = {"noisy": {"filter": {"type": [f"order.t{i}" for i in range(16)],
                                         "dataversion": [f"{i}.0" for i in range(10)]}}}
-    refused(run, fanout_config(subscribers=subscribers),
+    assert_refused(run, fanout_config(subscribers=subscribers),
             "CloudEventsFanout 'fanout-orders': subscriber 'noisy'", "160 combinations", "at most 150")
 
 
 def test_filter_policy_with_too_many_keys_is_refused(run):
     subscribers = {"picky": {"filter": {"type": ["a"], "source": ["s"], "dataversion": ["1"],
                                         "extensions": {"a1": ["x"], "a2": ["y"], "a3": ["z"]}}}}
-    refused(run, fanout_config(subscribers=subscribers), "subscriber 'picky'", "SNS allows at most 5 keys")
+    assert_refused(run, fanout_config(subscribers=subscribers), "subscriber 'picky'", "SNS allows at most 5 keys")
 
 
 def test_bad_names_and_settings(run):
-    refused(run, stack_config(fanouts={"Orders": {"subscribers": {"a": {}}}}), "groundwork:fanouts",
+    assert_refused(run, stack_config(fanouts={"Orders": {"subscribers": {"a": {}}}}), "groundwork:fanouts",
             "lower-case")
-    refused(run, fanout_config(subscribers={}), "groundwork:fanouts.orders.subscribers")
-    refused(run, fanout_config(kmsKeyId="my-key"), "groundwork:fanouts.orders.kmsKeyId")
-    refused(run, fanout_config(subscribers={"a": {"filter": {"typo": ["x"]}}}),
+    assert_refused(run, fanout_config(subscribers={}), "groundwork:fanouts.orders.subscribers")
+    assert_refused(run, fanout_config(kmsKeyId="my-key"), "groundwork:fanouts.orders.kmsKeyId")
+    assert_refused(run, fanout_config(subscribers={"a": {"filter": {"typo": ["x"]}}}),
             "groundwork:fanouts.orders.subscribers.a.filter.typo is not a known setting")
-    refused(run, fanout_config(subscribers={"a": {"maxReceiveCount": 0}}), "maxReceiveCount")
+    assert_refused(run, fanout_config(subscribers={"a": {"maxReceiveCount": 0}}), "maxReceiveCount")
 
 
 def test_invalid_consumer_filter_pattern(run):
     subscribers = {"a": {"consumers": [{"name": "x", "functionArn": "arn:aws:lambda:eu-west-1:123456789012:function:x",
                                         "filter": {"body": {"type": "order.placed"}}}]}}
-    refused(run, fanout_config(subscribers=subscribers), "consumers.0.filter", "not a valid event pattern")
+    assert_refused(run, fanout_config(subscribers=subscribers), "consumers.0.filter", "not a valid event pattern")
 
 
 def test_component_used_directly_refuses_before_registering_anything(run):
