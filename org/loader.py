@@ -64,7 +64,10 @@ _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
 
 
 def show_path(path: Path) -> str:
-    """A file name for messages: relative to the working directory when it is below it."""
+    """A file name for messages: relative to the working directory when it is below it.
+
+    It resolves both paths (a few syscalls each), so callers compute it only for a message.
+    """
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
@@ -73,20 +76,19 @@ def show_path(path: Path) -> str:
 
 def read_yaml(path: Path, problems: list[str]) -> dict | None:
     """Parse one YAML mapping; on failure add a problem and return None."""
-    where = show_path(path)
     try:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # a (C)SafeLoader subclass
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
         line = f" (line {mark.line + 1})" if mark else ""
         reason = getattr(error, "problem", None) or str(error)
-        problems.append(f"{where}: (file): not valid YAML{line}: {reason}")
+        problems.append(f"{show_path(path)}: (file): not valid YAML{line}: {reason}")
         return None
     except (OSError, UnicodeDecodeError) as error:
-        problems.append(f"{where}: (file): cannot be read: {error}")
+        problems.append(f"{show_path(path)}: (file): cannot be read: {error}")
         return None
     if not isinstance(data, dict):
-        problems.append(f"{where}: (file): must be a YAML mapping of keys to values, "
+        problems.append(f"{show_path(path)}: (file): must be a YAML mapping of keys to values, "
                         f"got {type(data).__name__ if data is not None else 'an empty file'}")
         return None
     return data
@@ -203,9 +205,8 @@ def _load_accounts(root: Path, spec: OrganizationSpec | None, ou_paths: list[str
     for path in sorted(folder.iterdir()):
         if path.name.startswith("."):
             continue
-        where = show_path(path)
         if path.suffix != ".yaml" or not path.is_file():
-            problems.append(f"{where}: (file): account requests are files named <account name>.yaml; "
+            problems.append(f"{show_path(path)}: (file): account requests are files named <account name>.yaml; "
                             "this one would be ignored")
             continue
         data = read_yaml(path, problems)
@@ -214,26 +215,26 @@ def _load_accounts(root: Path, spec: OrganizationSpec | None, ou_paths: list[str
         try:
             request = AccountFile.model_validate(data)
         except ValidationError as error:
-            problems.extend(validation_problems(error, where, AccountFile))
+            problems.extend(validation_problems(error, show_path(path), AccountFile))
             ou = data.get("ou")
             if spec is not None and isinstance(ou, str) and is_ou_path(ou) and ou not in ou_paths:
-                problems.append(_unknown_ou(where, ou, ou_paths))
+                problems.append(_unknown_ou(show_path(path), ou, ou_paths))
             continue
         if path.stem != request.name:
-            problems.append(f"{where}: name: {request.name!r} must match the file name "
+            problems.append(f"{show_path(path)}: name: {request.name!r} must match the file name "
                             f"(rename the file to {request.name}.yaml)")
         first_of_name = not names[request.name.casefold()]
         names[request.name.casefold()].append(path)
         if spec is None or not first_of_name:
             continue  # OU and email rules need a valid organization.yaml
         if request.ou not in ou_paths:
-            problems.append(_unknown_ou(where, request.ou, ou_paths))
+            problems.append(_unknown_ou(show_path(path), request.ou, ou_paths))
         if request.owner.rsplit("@", 1)[1].lower() == spec.mail_domain:
-            problems.append(f"{where}: owner: {request.owner!r} is on the mail domain {spec.mail_domain}, "
+            problems.append(f"{show_path(path)}: owner: {request.owner!r} is on the mail domain {spec.mail_domain}, "
                             "whose mail is forwarded to owners; give a real mailbox outside it")
         email = (request.email or spec.email_for(request.name)).lower()
         if len(email) > MAX_EMAIL_LENGTH or not is_email(email):
-            problems.append(f"{where}: name: derived email {email!r} must be a valid address of at most "
+            problems.append(f"{show_path(path)}: name: derived email {email!r} must be a valid address of at most "
                             f"{MAX_EMAIL_LENGTH} characters; choose a shorter name")
         emails[email].append(path)
         accounts.append(AccountRequest(
