@@ -1,5 +1,7 @@
 """The Groundwork policy pack: assembles the policies of every area (see docs/policies.md)."""
 
+import gc
+
 from groundwork_policies import (
                                  ephemeral,
                                  events,
@@ -14,6 +16,9 @@ from groundwork_policies import (
 from pulumi_policy import EnforcementLevel, PolicyPack
 
 fastpath.install()
+# A pack run allocates many short-lived objects; collecting the youngest generation every 700
+# allocations cost about a tenth of its CPU in the 1,000-account plan benchmark.
+gc.set_threshold(100_000, *gc.get_threshold()[1:])
 
 PolicyPack(
     name="groundwork",
