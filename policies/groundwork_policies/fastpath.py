@@ -5,7 +5,9 @@ pulumi-policy 1.21 turns the request's protobuf ``Struct`` into Python (``Messag
 for the provider: with 20 policies that decoding costs several times the policies' own work.
 :func:`install` wraps ``Analyze``/``AnalyzeStack`` so that, for the duration of one request,
 those three steps are memoised per input object: every policy then sees the same read-only
-decoded inputs. ``Remediate`` is untouched (remediations rewrite inputs in turn).
+decoded inputs. The resource options and provider the SDK rebuilds per policy are built once per
+request too, and ``inspect.signature`` of the SDK's ``Settings`` once per process. ``Remediate``
+is untouched (remediations rewrite inputs in turn).
 
 Installed only for the SDK versions it was verified against; ``GROUNDWORK_POLICY_FASTPATH=0``
 turns it off. The tests run the corpus both ways and expect identical results.
@@ -13,6 +15,8 @@ turns it off. The tests run the corpus both ways and expect identical results.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import os
 import threading
 from collections.abc import Callable
@@ -79,6 +83,26 @@ def _per_request(method: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def _per_request_method(method: Callable[..., Any]) -> Callable[..., Any]:
+    """A servicer method of one request argument, computed once per request for that argument."""
+
+    def of_request(request: Any, servicer: Any) -> Any:
+        return method(servicer, request)
+
+    def wrapper(self: Any, request: Any) -> Any:
+        return memo(of_request, request, self)
+
+    wrapper.__wrapped__ = method  # type: ignore[attr-defined]
+    return wrapper
+
+
+@functools.cache
+def _signature(callable_: Any) -> inspect.Signature:
+    """``inspect.signature``, once per callable: the SDK asks for ``pulumi.runtime.Settings``'s
+    on every request (to learn whether it takes ``organization``), about a tenth of the pack's CPU."""
+    return inspect.signature(callable_)
+
+
 def install() -> bool:
     """Patch the SDK's analyzer hot path; False (and no change) if it is not a verified version."""
     if os.environ.get("GROUNDWORK_POLICY_FASTPATH", "1") == "0" or VERSION not in VERIFIED_VERSIONS:
@@ -89,6 +113,10 @@ def install() -> bool:
     sdk.json_format = _JsonFormat(sdk.json_format)
     sdk.deserialize_properties = _single_argument(sdk.deserialize_properties)
     sdk.unknown_checking_proxy = _single_argument(sdk.unknown_checking_proxy)
+    # The options and the provider of a resource, built once per request instead of per policy.
+    servicer._get_resource_options = _per_request_method(servicer._get_resource_options)
+    servicer._get_provider_resource = _per_request_method(servicer._get_provider_resource)
+    sdk.signature = _signature
     servicer.Analyze = _per_request(servicer.Analyze)
     servicer.AnalyzeStack = _per_request(servicer.AnalyzeStack)
     return True
