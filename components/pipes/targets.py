@@ -327,19 +327,13 @@ class CloudWatchLogsTarget(Target):
 
 
 @dataclass(kw_only=True)
-class ApiDestinationTarget(Target):
-    """An EventBridge API destination (third-party HTTP API with a connection for auth)."""
+class _HttpTarget(Target):
+    """An HTTP endpoint target: called synchronously, one event per call, with HTTP parameters."""
 
-    kind: ClassVar[str] = "API destination"
     parameters_key: ClassVar[str | None] = "http_parameters"
     max_batch_size: ClassVar[int | None] = 1
 
-    api_destination_arn: pulumi.Input[str]
     http: HttpParameters = field(default_factory=HttpParameters)
-
-    @property
-    def arn(self) -> pulumi.Input[str]:
-        return self.api_destination_arn
 
     @property
     def synchronous(self) -> bool:
@@ -347,6 +341,19 @@ class ApiDestinationTarget(Target):
 
     def parameters(self) -> dict[str, Any]:
         return self.http.as_args()
+
+
+@dataclass(kw_only=True)
+class ApiDestinationTarget(_HttpTarget):
+    """An EventBridge API destination (third-party HTTP API with a connection for auth)."""
+
+    kind: ClassVar[str] = "API destination"
+
+    api_destination_arn: pulumi.Input[str]
+
+    @property
+    def arn(self) -> pulumi.Input[str]:
+        return self.api_destination_arn
 
     def statements(self, scope: AwsScope) -> list[Statement]:
         return [Statement("InvokeTargetApiDestination", ("events:InvokeApiDestination",),
@@ -354,26 +361,16 @@ class ApiDestinationTarget(Target):
 
 
 @dataclass(kw_only=True)
-class ApiGatewayTarget(Target):
+class ApiGatewayTarget(_HttpTarget):
     """An API Gateway route, given as its execute-api ARN ``arn:aws:execute-api:r:a:api/stage/METHOD/path``."""
 
     kind: ClassVar[str] = "API Gateway"
-    parameters_key: ClassVar[str | None] = "http_parameters"
-    max_batch_size: ClassVar[int | None] = 1
 
     execute_api_arn: pulumi.Input[str]
-    http: HttpParameters = field(default_factory=HttpParameters)
 
     @property
     def arn(self) -> pulumi.Input[str]:
         return self.execute_api_arn
-
-    @property
-    def synchronous(self) -> bool:
-        return True
-
-    def parameters(self) -> dict[str, Any]:
-        return self.http.as_args()
 
     def statements(self, scope: AwsScope) -> list[Statement]:
         return [Statement("InvokeTargetApi", ("execute-api:Invoke",), (self.execute_api_arn,))]
