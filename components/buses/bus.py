@@ -32,7 +32,6 @@ from components.buses.rules import (
     RuleSettings,
     SqsBufferTarget,
     check_buffer_consumers,
-    check_name,
     check_pattern_length,
     check_rule_count,
     check_rule_samples,
@@ -42,6 +41,7 @@ from components.context import StackContext
 from components.errors import ConfigError
 from components.events.patterns import PatternError, validate_pattern
 from components.fanout.consumers import wire_consumers
+from components.validators import check_name
 
 ACCOUNT_NAME_SHAPE = re.compile(r"^[a-z][a-z0-9-]{2,49}$")
 

@@ -23,12 +23,11 @@ import pulumi
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from components.buses.bus import BusSettings, EventBusArgs, EventBusPlatform, check_bus
-from components.buses.rules import check_name
 from components.context import NAMESPACE
 from components.errors import ConfigError
 from components.settings import parse_settings
 from components.sso.org_inputs import known_ids, org_check_failed
-from components.validators import SnsTopicArn
+from components.validators import SnsTopicArn, check_name
 
 CONFIG_KEY = f"{NAMESPACE}:eventBuses"
 BUS_NAMES = "event_bus_names"  # program.shared: the bus names, published while checking

@@ -7,7 +7,6 @@ guard per bus.
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -25,15 +24,7 @@ from components.errors import ConfigError
 from components.events.patterns import PatternError, validate_pattern
 from components.events.samples import SampleEvents, check_sample_events
 from components.fanout.consumers import LAMBDA_ARN, QueueConsumer, check_queue_consumers
-
-NAME = re.compile(r"^[a-z][a-z0-9-]{0,29}$")
-
-
-def check_name(value: str) -> str:
-    """Names become part of physical names (``{context}-{stage}-{bus}-{rule}``): keep them short."""
-    if not NAME.match(value):
-        raise ValueError("names are 1-30 lower-case letters, digits or '-', starting with a letter")
-    return value
+from components.validators import check_name
 
 
 class RetryPolicy(BaseModel):

@@ -35,19 +35,12 @@ from components.fanout.component import (
 from components.fanout.consumers import QueueConsumer
 from components.fanout.filter_policy import CloudEventsFilter
 from components.settings import parse_settings
-from components.validators import SnsTopicArn
+from components.validators import SnsTopicArn, check_name
 
 CONFIG_KEY = f"{NAMESPACE}:fanouts"
-NAME = re.compile(r"^[a-z][a-z0-9-]{0,29}$")
 KMS_KEY = re.compile(r"^(alias/[\w/-]+|arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)/[\w/-]+|[0-9a-f-]{36})$")
 
 Matcher = str | dict[str, Any]
-
-
-def _check_name(value: str) -> str:
-    if not NAME.match(value):
-        raise ValueError("names are 1-30 lower-case letters, digits or '-', starting with a letter")
-    return value
 
 
 def _check_kms(value: str | None) -> str | None:
@@ -100,7 +93,7 @@ class FanoutSettings(BaseModel):
     @classmethod
     def _subscriber_names(cls, value: dict[str, SubscriberSettings]) -> dict[str, SubscriberSettings]:
         for name in value:
-            _check_name(name)
+            check_name(name)
         return value
 
 
@@ -109,7 +102,7 @@ class FanoutsConfig(RootModel[dict[str, FanoutSettings]]):
     @classmethod
     def _names(cls, value: dict[str, FanoutSettings]) -> dict[str, FanoutSettings]:
         for name in value:
-            _check_name(name)
+            check_name(name)
         return value
 
 
