@@ -13,16 +13,25 @@ path from B only reaches resources older than B: if A is younger, A is not reach
 An edge that points to a younger resource (possible through a component's children or an
 output resolved late) switches that shortcut off for good and every check walks the graph,
 iteratively, like the SDK does (without its recursion).
+
+It replaces private SDK functions, so it only installs on the pulumi release it was verified
+against (``VERIFIED_PULUMI``) and warns loudly otherwise: the program then runs on the SDK's own
+check, which is correct but fails past ~1,000 chained resources. After a pulumi upgrade, re-run
+``tests/test_cycle_breaker.py`` and raise ``VERIFIED_PULUMI`` (see docs/upgrading.md); the
+fix proposed upstream is in docs/upstream/pulumi-linear-cycle-check.md.
 """
 
 from __future__ import annotations
 
 import itertools
+from importlib import metadata
 from typing import Any
 
 import pulumi
 from pulumi.runtime import resource_cycle_breaker as sdk
 
+VERIFIED_PULUMI = "3.272.0"
+_SDK_NAMES = ("_reachable", "_add_dep", "_deps", "_DEPENDENCIES_PROPERTY")
 _ORDER = "_groundwork_order"
 _counter = itertools.count()
 _state = {"younger_edges": 0, "installed": False}
@@ -64,15 +73,31 @@ def add_dependency(from_resource: Any, to_resource: Any) -> None:
         _state["younger_edges"] += 1
 
 
+def why_not_installable(version: str | None = None) -> str | None:
+    """Why the patch must not be applied to this SDK (None when it may): version or internals differ."""
+    version = version or metadata.version("pulumi")
+    if version != VERIFIED_PULUMI:
+        return f"pulumi {version} is not the verified {VERIFIED_PULUMI}"
+    missing = [name for name in _SDK_NAMES if not hasattr(sdk, name)]
+    if missing:
+        return f"pulumi.runtime.resource_cycle_breaker lacks {', '.join(missing)}"
+    return None
+
+
 def install() -> bool:
-    """Use the linear check in this process; False (SDK left alone) if its internals changed.
+    """Use the linear check in this process; False, with a loud warning, if it cannot apply.
 
     Call it before the first resource is created (resources created earlier carry no number,
     so every check involving them walks the graph: still correct, just not faster).
     """
     if _state["installed"]:
         return True
-    if not all(hasattr(sdk, name) for name in ("_reachable", "_add_dep", "_deps", "_DEPENDENCIES_PROPERTY")):
+    reason = why_not_installable()
+    if reason:
+        pulumi.log.warn(f"groundwork's linear dependency-cycle check is NOT installed ({reason}); "
+                        "the SDK's recursive check stays, and a chain of more than ~1,000 dependent "
+                        "resources (e.g. accounts created one at a time) will fail with RecursionError. "
+                        "Re-verify components/cycle_breaker.py against this pulumi release.")
         return False
     original_init = pulumi.Resource.__init__
 

@@ -71,3 +71,41 @@ def test_a_dependency_chain_of_3000_resources_registers():
     assert len(result.resources) == 3000
     last = result.resources[-1]
     assert last.dependencies == [result.resources[-2].urn]
+
+
+def test_installed_on_the_verified_sdk():
+    """The program and the plan rely on it: a pulumi bump must re-verify before the patch applies."""
+    assert cycle_breaker.why_not_installable() is None
+    assert cycle_breaker.install() is True
+    assert sdk._reachable is cycle_breaker.reachable
+    assert sdk._add_dep is cycle_breaker.add_dependency
+
+
+def test_refuses_another_pulumi_release_and_says_why(monkeypatch):
+    warnings: list[str] = []
+    monkeypatch.setattr(pulumi.log, "warn", warnings.append)
+    monkeypatch.setitem(cycle_breaker._state, "installed", False)
+    monkeypatch.setattr(cycle_breaker, "VERIFIED_PULUMI", "0.0.1")
+    before = (sdk._reachable, sdk._add_dep, pulumi.Resource.__init__)
+    assert cycle_breaker.install() is False
+    assert (sdk._reachable, sdk._add_dep, pulumi.Resource.__init__) == before
+    assert len(warnings) == 1
+    assert "NOT installed" in warnings[0] and "is not the verified 0.0.1" in warnings[0]
+
+
+def test_refuses_an_sdk_whose_internals_moved(monkeypatch):
+    monkeypatch.delattr(sdk, "_add_dep")
+    assert "lacks _add_dep" in cycle_breaker.why_not_installable(cycle_breaker.VERIFIED_PULUMI)
+
+
+def test_the_sdk_check_is_still_recursive():
+    """Why the patch exists. When this fails, the SDK's own walk no longer recurses: drop the patch.
+
+    ``install`` replaces ``_reachable``; the recursive generator it was built on stays in the SDK.
+    """
+    chain = [Node(None) for _ in range(3000)]
+    for older, younger in zip(chain, chain[1:], strict=False):
+        setattr(younger, sdk._DEPENDENCIES_PROPERTY, {older})
+    with pytest.raises(RecursionError):
+        for _ in sdk._with_transitive_deps(chain[-1], set()):
+            pass
