@@ -108,7 +108,10 @@ def test_samples_that_behave_pass(run):
     settings["buses"]["orders"]["rules"]["placed-to-buffer"]["samples"] = {
         "mustMatch": [{"source": "com.acme.orders", "detail-type": "order.placed", "detail": {}}],
         "mustNotMatch": [{"source": "com.acme.orders", "detail-type": "order.cancelled", "detail": {}}]}
-    run(build, config=bus_config(settings))
+    result = run(build, config=bus_config(settings))
+    rules = [rule for rule in result.of_type("aws:cloudwatch/eventRule:EventRule")
+             if rule.name == "bus-orders-placed-to-buffer-rule"]
+    assert len(rules) == 1, "a rule whose samples behave is declared"
 
 
 def test_unknown_producer_account_is_named(run):
