@@ -44,8 +44,8 @@ def test_a_mandatory_violation_exits_1_and_is_named():
     result = plan("--stack", "org", "--config",
                   'groundwork:org={"path": "org", "closeOnDeletion": true}')
     assert result.returncode == 1
-    assert "  account-close-on-deletion (mandatory)" in result.stdout
-    assert "[mandatory] aws:organizations/account:Account  org-account-orders-prod" in result.stdout
+    assert "  account-close-on-deletion (mandatory): 5 findings" in result.stdout
+    assert "    - aws:organizations/account:Account  org-account-orders-prod: " in result.stdout
     assert "Policy check FAILED: 5 mandatory" in result.stdout
 
 

@@ -59,6 +59,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "plan", help="run a stack's program and the policy pack offline (no AWS account, no CLI)")
     parser.add_argument("--stack", required=True, help="stack name (reads Pulumi.<stack>.yaml)")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
+    parser.add_argument("--verbose", action="store_true",
+                        help="list every policy finding with its whole message (default: 10 per policy, "
+                             "one line each)")
     parser.add_argument("--config", action="append", default=[], metavar="KEY=VALUE",
                         help="override a config value (repeatable), e.g. groundwork:stage=dev")
     parser.add_argument("--policy-pack", default=DEFAULT_PACK, metavar="DIR",
@@ -210,5 +213,5 @@ def run(args: argparse.Namespace) -> int:
         print(f"warning: {warning}")
     if plan.policy_pack is not None:
         print()
-        print("\n".join(policy_report(plan.diagnostics, plan.run)))
+        print("\n".join(policy_report(plan.diagnostics, plan.run, verbose=args.verbose)))
     return plan.exit_code
