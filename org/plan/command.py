@@ -56,7 +56,11 @@ class Plan:
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "plan", help="run a stack's program and the policy pack offline (no AWS account, no CLI)")
+        "plan", help="run a stack's program and the policy pack offline (no AWS account, no CLI)",
+        description="Run the stack's real program under Pulumi's mock runtime, send every resource "
+                    "to the policy pack over its analyzer protocol and print the resource tree, "
+                    "counts and policy findings. Exit 0: no mandatory violation; 1: a mandatory "
+                    "violation; 2: invalid configuration or org data.")
     parser.add_argument("--stack", required=True, help="stack name (reads Pulumi.<stack>.yaml)")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     parser.add_argument("--verbose", action="store_true",
@@ -67,7 +71,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--policy-pack", default=DEFAULT_PACK, metavar="DIR",
                         help="policy pack folder (default: policies); 'none' to skip policies")
     parser.add_argument("--policy-config", metavar="FILE",
-                        help="policy pack config JSON, as `pulumi preview --policy-pack-config` takes "
+                        help="policy pack config JSON, as pulumi preview --policy-pack-config takes "
                              "(default: policies/config/<stack>.json when it exists)")
     parser.set_defaults(handler=run)
 
