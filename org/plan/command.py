@@ -73,6 +73,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--policy-config", metavar="FILE",
                         help="policy pack config JSON, as pulumi preview --policy-pack-config takes "
                              "(default: policies/config/<stack>.json when it exists)")
+    parser.add_argument("--project-dir", type=Path, default=PROJECT_ROOT, metavar="DIR",
+                        help="the Pulumi project to plan: its Pulumi.yaml, Pulumi.<stack>.yaml and "
+                             "__main__.py (default: this repository); a relative --policy-pack is "
+                             "still found in this repository")
     parser.set_defaults(handler=run)
 
 
@@ -198,10 +202,15 @@ def plan_document(plan: Plan) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     progress = Progress()
+    pack = None if args.policy_pack == "none" else args.policy_pack
+    if pack and not Path(pack).is_absolute() and not (args.project_dir / pack).is_dir():
+        pack = str(PROJECT_ROOT / pack)  # a workload project plans with Groundwork's own pack
     try:
-        plan = make_plan(args.stack, overrides=args.config,
-                         policy_pack=None if args.policy_pack == "none" else args.policy_pack,
-                         policy_config=args.policy_config, progress=progress)
+        if not (args.project_dir / "Pulumi.yaml").is_file():
+            raise ConfigError(f"--project-dir {args.project_dir}: no Pulumi.yaml there")
+        plan = make_plan(args.stack, overrides=args.config, policy_pack=pack,
+                         policy_config=args.policy_config, root=args.project_dir.resolve(),
+                         progress=progress)
     except ConfigError as error:
         progress.finish()
         print(f"error: {error}", file=sys.stderr)

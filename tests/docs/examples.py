@@ -1,8 +1,12 @@
 """The fenced examples of README.md and docs/*.md, as data: file, line, language, marker, text.
 
 A block is run by tests/docs/test_examples.py unless the HTML comment right above it (blank lines
-allowed in between) says ``<!-- example: fragment -->``: an illustrative excerpt that cannot run
-on its own. Fragments must still parse (YAML, JSON) or compile (Python).
+allowed in between) says otherwise:
+
+- ``<!-- example: fragment -->``: an illustrative excerpt that cannot run on its own; it must
+  still parse (YAML, JSON) or compile (Python);
+- ``<!-- example: file <path> -->``: one file of a project the page builds (the workload quick
+  start); the page's files are written out together and the project is planned as a whole.
 """
 
 from __future__ import annotations
@@ -12,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-FRAGMENT = "fragment"
+FRAGMENT, FILE = "fragment", "file"
 _FENCE = re.compile(r"^(?P<indent> *)```(?P<lang>[\w+-]*)\s*$")
-_MARKER = re.compile(r"^\s*<!--\s*example:\s*(?P<kind>[\w-]+)\s*-->\s*$")
+_MARKER = re.compile(r"^\s*<!--\s*example:\s*(?P<kind>[\w-]+)(?:\s+(?P<arg>\S+))?\s*-->\s*$")
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,7 @@ class Block:
     lang: str
     text: str
     marker: str = ""
+    marker_arg: str = ""  # the path of a ``file`` block
 
     @property
     def where(self) -> str:
@@ -34,6 +39,10 @@ class Block:
     @property
     def fragment(self) -> bool:
         return self.marker == FRAGMENT
+
+    @property
+    def project_file(self) -> bool:
+        return self.marker == FILE
 
 
 def markdown_pages(root: Path = ROOT) -> list[Path]:
@@ -57,17 +66,18 @@ def blocks(path: Path) -> list[Block]:
             end += 1
         body = "\n".join(line[indent:] if line[:indent].strip() == "" else line
                          for line in lines[index + 1:end])
-        found.append(Block(path, index + 1, opening["lang"].lower(), body + "\n", _marker_above(lines, index)))
+        marker, arg = _marker_above(lines, index)
+        found.append(Block(path, index + 1, opening["lang"].lower(), body + "\n", marker, arg))
         index = end + 1
     return found
 
 
-def _marker_above(lines: list[str], index: int) -> str:
+def _marker_above(lines: list[str], index: int) -> tuple[str, str]:
     above = index - 1
     while above >= 0 and not lines[above].strip():
         above -= 1
     match = _MARKER.match(lines[above]) if above >= 0 else None
-    return match["kind"] if match else ""
+    return (match["kind"], match["arg"] or "") if match else ("", "")
 
 
 def all_blocks(*langs: str, root: Path = ROOT) -> list[Block]:

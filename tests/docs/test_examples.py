@@ -11,13 +11,19 @@
   ``queue`` (an SQS queue) and ``workflow`` (a Step Functions state machine) given.
 
 A block that cannot run on its own is marked with ``<!-- example: fragment -->`` on the line
-above it; a fragment must still parse. Any other block that does not run fails here, naming the
+above it; a fragment must still parse. Blocks marked ``<!-- example: file <path> -->`` are the
+files of a project a page builds (docs/quickstart-workload.md): they are written out together and
+the project is planned with ``python -m org plan --project-dir``, policy pack included. Any other block that does not run fails here, naming the
 file and line, so the example is fixed or marked, never silently skipped.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pulumi_aws as aws
@@ -31,7 +37,7 @@ from org.loader import load_org
 from org.plan.command import _run_program
 from org.plan.stackconfig import load_stack_config
 from org.sso import SsoValidationError, load_sso
-from tests.docs.examples import ROOT, Block, all_blocks
+from tests.docs.examples import ROOT, Block, all_blocks, blocks
 
 # Which example stack a feature's config belongs to (the stack that already enables it).
 STACK_OF_FEATURE = {
@@ -88,7 +94,7 @@ def test_yaml_example(block: Block):
         document = yaml.safe_load(block.text)
     except yaml.YAMLError as error:
         pytest.fail(f"{block.where}: not valid YAML: {error}")
-    if block.fragment:
+    if block.fragment or block.project_file:
         return
     assert isinstance(document, dict), f"{block.where}: expected a mapping; mark it <!-- example: fragment -->"
     if set(document) == {"config"}:
@@ -140,7 +146,7 @@ def test_python_example(block: Block, run, monkeypatch):
         code = compile(block.text, block.where, "exec")
     except SyntaxError as error:
         pytest.fail(f"{block.where}: not valid Python: {error}")
-    if block.fragment:
+    if block.fragment or block.project_file:
         return
     monkeypatch.chdir(ROOT)
 
@@ -153,3 +159,24 @@ def test_python_example(block: Block, run, monkeypatch):
         exec(code, {"__name__": "docs_example", "ctx": ctx, "queue": queue, "workflow": workflow})
 
     run(program)
+
+
+QUICKSTART = ROOT / "docs" / "quickstart-workload.md"
+
+
+def test_the_workload_quick_start_project_plans_clean(tmp_path: Path):
+    """The quick start's files, written out as a team's repository would hold them, plan offline
+    with the command the page shows: the program runs, every resource passes the policy pack."""
+    files = [b for b in blocks(QUICKSTART) if b.project_file]
+    assert {Path(b.marker_arg).name for b in files} >= {"Pulumi.yaml", "Pulumi.dev.yaml", "__main__.py"}
+    for block in files:
+        target = tmp_path / block.marker_arg
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(block.text)
+    project = Path(files[0].marker_arg).parent
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run([sys.executable, "-m", "org", "plan", "--stack", "dev", "--project-dir", str(project)],
+                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr
+    assert "+ aws:pipes/pipe:Pipe  fulfilment" in result.stdout
+    assert "Policy check passed: 0 mandatory" in result.stdout
