@@ -46,8 +46,8 @@ class Block:
 
 
 def markdown_pages(root: Path = ROOT) -> list[Path]:
-    """README.md and every page under docs/ (the pages a newcomer reads)."""
-    return [root / "README.md", *sorted((root / "docs").glob("*.md"))]
+    """README.md, CONTRIBUTING.md and every page under docs/ (the pages a newcomer reads)."""
+    return [root / "README.md", root / "CONTRIBUTING.md", *sorted((root / "docs").glob("*.md"))]
 
 
 def blocks(path: Path) -> list[Block]:
