@@ -89,7 +89,7 @@ def _config_problem(config) -> str:
 
 
 @pytest.mark.parametrize("block", YAML, ids=ids(YAML))
-def test_yaml_example(block: Block):
+def test_yaml_example(block: Block, tmp_path: Path):
     try:
         document = yaml.safe_load(block.text)
     except yaml.YAMLError as error:
@@ -108,8 +108,7 @@ def test_yaml_example(block: Block):
             pytest.fail(f"{block.where}: the stack file does not validate:\n{problem}", pytrace=False)
     elif set(document) <= SSO_KEYS:
         org = load_org(ROOT / "org")
-        path = ROOT / ".pytest_cache" / f"sso-example-{block.line}.yaml"
-        path.parent.mkdir(exist_ok=True)
+        path = tmp_path / "sso.yaml"
         path.write_text(block.text)
         try:
             load_sso(path, org)
