@@ -26,6 +26,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pulumi_aws as aws
 import pytest
 import yaml
@@ -34,6 +35,7 @@ from components.context import load_context
 from components.conventions import apply_conventions
 from components.errors import ConfigError
 from org.loader import load_org
+from org.plan.analyzer import PolicyPackProcess
 from org.plan.command import _run_program
 from org.plan.stackconfig import load_stack_config
 from org.sso import SsoValidationError, load_sso
@@ -129,14 +131,21 @@ def test_json_example(block: Block):
         pytest.fail(f"{block.where}: not valid JSON: {error}")
     if block.fragment:
         return
-    from org.plan.analyzer import PolicyPackProcess
-
     config = load_stack_config("events-dev").values
     with PolicyPackProcess(ROOT / "policies", config=config) as pack:
         try:
             pack.configure(document)
         except ValueError as error:
             pytest.fail(f"{block.where}: the policy pack refuses this config: {error}")
+        # The Pulumi CLI checks each policy's settings against the schema the pack declares.
+        problems = []
+        for name, settings in document.items():
+            policy = pack.info().policy(name)
+            schema = {"type": "object", "properties": policy.config_schema, "required": policy.required_config}
+            properties = {k: v for k, v in settings.items() if k != "enforcementLevel"}
+            problems += [f"{name}.{'.'.join(map(str, e.path))}: {e.message}"
+                         for e in jsonschema.Draft7Validator(schema).iter_errors(properties)]
+        assert not problems, f"{block.where}: not valid for the pack's config schema: {problems}"
 
 
 @pytest.mark.parametrize("block", PYTHON, ids=ids(PYTHON))
