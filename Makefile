@@ -5,7 +5,11 @@ BIN    := $(VENV)/bin
 STACK  ?= org
 STAMP  := $(VENV)/.installed
 
-.PHONY: test plan lint validate bench clean
+.PHONY: help test plan lint validate bench clean
+
+## help: list these targets with what each does (from their ## comments)
+help:
+	@sed -n 's/^## \([a-z-]*\): /\1\t/p' $(MAKEFILE_LIST) | awk -F'\t' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 $(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -32,8 +36,10 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/policy_throughput.py
 	$(BIN)/python benchmarks/mail_forwarder.py
 
+## lint: ruff over the whole repository
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+## clean: remove the virtualenv and the tool caches
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

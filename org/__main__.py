@@ -1,4 +1,4 @@
-"""``python -m org``: the organization's command line (validate, vend, list, diagram, plan)."""
+"""``python -m org``: the organization's command line (validate, vend, list, diagram, access, plan, pattern)."""
 
 from __future__ import annotations
 
@@ -17,13 +17,30 @@ COMMANDS = [
     "org.commands.pattern",
 ]
 
+DESCRIPTION = """\
+Groundwork's command line, run from the repository root with its virtualenv:
+.venv/bin/python -m org <command>, or python -m org <command> after . .venv/bin/activate.
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m org", description=__doc__)
-    subparsers = parser.add_subparsers(dest="command", required=True)
+  org data (org/):   validate, vend, list, diagram, access
+  offline plan:      plan
+  event patterns:    pattern
+
+None of them needs AWS credentials or the Pulumi CLI. Docs: README.md and docs/."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line: one sub-command per module of ``COMMANDS``."""
+    parser = argparse.ArgumentParser(prog="python -m org", description=DESCRIPTION,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="<command>",
+                                       title="commands")
     for module_name in COMMANDS:
         importlib.import_module(module_name).add_parser(subparsers)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     return int(args.handler(args))
 
 

@@ -11,7 +11,11 @@ from org.sso import SsoData, SsoValidationError, load_sso
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("access", help="validate org/sso.yaml and show the assignment matrix")
+    parser = subparsers.add_parser(
+        "access", help="validate org/sso.yaml and show the assignment matrix",
+        description="Validate org/sso.yaml (groups, permission sets, assignments) against the org "
+                    "data and print who can get into which account: account -> permission set "
+                    "(session duration) -> groups.")
     add_root_argument(parser)
     parser.add_argument("--json", action="store_true",
                         help="print [{group, permissionSet, account}, ...] as JSON")

@@ -44,8 +44,8 @@ def test_a_mandatory_violation_exits_1_and_is_named():
     result = plan("--stack", "org", "--config",
                   'groundwork:org={"path": "org", "closeOnDeletion": true}')
     assert result.returncode == 1
-    assert "  account-close-on-deletion (mandatory)" in result.stdout
-    assert "[mandatory] aws:organizations/account:Account  org-account-orders-prod" in result.stdout
+    assert "  account-close-on-deletion (mandatory): 5 findings" in result.stdout
+    assert "    - aws:organizations/account:Account  org-account-orders-prod: " in result.stdout
     assert "Policy check FAILED: 5 mandatory" in result.stdout
 
 
@@ -101,3 +101,9 @@ def test_plan_without_policies():
 def test_org_policy_config_names_the_org_mail_domain():
     """policies/config/org.json repeats the mail domain for the pack; it must not drift."""
     assert policy_config_for("org", None)["account-email-domain"]["mailDomain"] == load_org(ROOT / "org").mail_domain
+
+
+def test_project_dir_without_a_pulumi_project_is_named(tmp_path):
+    result = plan("--stack", "dev", "--project-dir", str(tmp_path))
+    assert result.returncode == 2
+    assert f"--project-dir {tmp_path}: no Pulumi.yaml there" in result.stderr and "Traceback" not in result.stderr

@@ -10,9 +10,12 @@ from org.model import OrgData
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("diagram", help="print the OU tree and accounts as Mermaid")
+    parser = subparsers.add_parser(
+        "diagram", help="print the OU tree and accounts as Mermaid",
+        description="Print the OU tree with every account and its root email as a Mermaid graph "
+                    "(graph TD), for the README or a vending pull request's description.")
     add_root_argument(parser)
-    parser.add_argument("--markdown", action="store_true", help="wrap the graph in a ```mermaid block")
+    parser.add_argument("--markdown", action="store_true", help="wrap the graph in a Markdown mermaid code block")
     parser.set_defaults(handler=run)
 
 

@@ -10,9 +10,12 @@ from org.model import OrgData
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("list", help="list accounts by OU")
+    parser = subparsers.add_parser(
+        "list", help="list accounts by OU",
+        description="List the vended accounts grouped by OU, in tree order, with email and owner.")
     add_root_argument(parser)
-    parser.add_argument("--json", action="store_true", help="print {ou path: [account, ...]} as JSON")
+    parser.add_argument("--json", action="store_true", help="print one JSON object: OU path -> list of accounts, each "
+                             "{name, email, owner, purpose, bootstrap, removable, tags}")
     parser.set_defaults(handler=run)
 
 

@@ -1,8 +1,8 @@
-"""``python -m org pattern test``: try an EventBridge event pattern on event files, offline.
+"""python -m org pattern test: try an EventBridge event pattern on event files, offline.
 
     python -m org pattern test --pattern filter.json --event order.json --event refund.json
 
-Prints MATCH or NO MATCH per event; ``--pipes`` also applies the Pipes filter rules.
+Prints MATCH or NO MATCH per event; --pipes also applies the Pipes filter rules.
 Exit 0 if every event matches, 1 if any does not, 2 if the pattern is invalid (the message
 names the path in the pattern) or a file is unusable.
 """
@@ -21,7 +21,9 @@ PIPES_FILTER_MAX_LENGTH = 4096
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("pattern", help="work with EventBridge event patterns")
+    parser = subparsers.add_parser(
+        "pattern", help="test EventBridge event patterns on event files",
+        description="Work with EventBridge event patterns offline (the engine the components use).")
     actions = parser.add_subparsers(dest="pattern_command", required=True)
     test = actions.add_parser("test", help="test an event pattern against event files",
                               description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -10,7 +10,11 @@ from org.loader import show_path
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("validate", help="validate organization.yaml, SCPs and every account file")
+    parser = subparsers.add_parser(
+        "validate", help="validate organization.yaml, SCPs and every account file",
+        description="Validate the org data (organization.yaml, the SCP documents and every account "
+                    "file) as CI does on each vending pull request: every problem on its own line, "
+                    "exit 2 if there is any.")
     add_root_argument(parser)
     parser.set_defaults(handler=run)
 

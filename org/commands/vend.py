@@ -30,11 +30,16 @@ HEADER = ("# Account request (python -m org vend). Merging this file creates the
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("vend", help="request a new account (writes org/accounts/<name>.yaml)")
+    parser = subparsers.add_parser(
+        "vend", help="request a new account (writes org/accounts/<name>.yaml)",
+        description="Write a new account request file, validated together with the whole org "
+                    "exactly as CI will; a refused request writes nothing. Commit the file in a "
+                    "pull request; merging it creates the account.")
     parser.add_argument("--name", required=True, help="account name: lower-case letters, digits, '-'")
     parser.add_argument("--ou", required=True, help="OU path, e.g. Workloads/Prod")
     parser.add_argument("--owner", required=True, help="email of the owning person or team mailbox")
-    parser.add_argument("--purpose", help="what the account is for (one line)")
+    parser.add_argument("--purpose", help="what the account is for, one line of 3-256 characters "
+                                          "(default: '<name> account owned by <owner>')")
     parser.add_argument("--tag", action="append", default=[], metavar="KEY=VALUE",
                         help="extra account tag (repeatable)")
     parser.add_argument("--no-bootstrap", dest="bootstrap", action="store_false",

@@ -56,16 +56,27 @@ class Plan:
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "plan", help="run a stack's program and the policy pack offline (no AWS account, no CLI)")
+        "plan", help="run a stack's program and the policy pack offline (no AWS account, no CLI)",
+        description="Run the stack's real program under Pulumi's mock runtime, send every resource "
+                    "to the policy pack over its analyzer protocol and print the resource tree, "
+                    "counts and policy findings. Exit 0: no mandatory violation; 1: a mandatory "
+                    "violation; 2: invalid configuration or org data.")
     parser.add_argument("--stack", required=True, help="stack name (reads Pulumi.<stack>.yaml)")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
+    parser.add_argument("--verbose", action="store_true",
+                        help="list every policy finding with its whole message (default: 10 per policy, "
+                             "one line each)")
     parser.add_argument("--config", action="append", default=[], metavar="KEY=VALUE",
                         help="override a config value (repeatable), e.g. groundwork:stage=dev")
     parser.add_argument("--policy-pack", default=DEFAULT_PACK, metavar="DIR",
                         help="policy pack folder (default: policies); 'none' to skip policies")
     parser.add_argument("--policy-config", metavar="FILE",
-                        help="policy pack config JSON, as `pulumi preview --policy-pack-config` takes "
+                        help="policy pack config JSON, as pulumi preview --policy-pack-config takes "
                              "(default: policies/config/<stack>.json when it exists)")
+    parser.add_argument("--project-dir", type=Path, default=PROJECT_ROOT, metavar="DIR",
+                        help="the Pulumi project to plan: its Pulumi.yaml, Pulumi.<stack>.yaml and "
+                             "__main__.py (default: this repository); a relative --policy-pack is "
+                             "still found in this repository")
     parser.set_defaults(handler=run)
 
 
@@ -191,10 +202,15 @@ def plan_document(plan: Plan) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     progress = Progress()
+    pack = None if args.policy_pack == "none" else args.policy_pack
+    if pack and not Path(pack).is_absolute() and not (args.project_dir / pack).is_dir():
+        pack = str(PROJECT_ROOT / pack)  # a workload project plans with Groundwork's own pack
     try:
-        plan = make_plan(args.stack, overrides=args.config,
-                         policy_pack=None if args.policy_pack == "none" else args.policy_pack,
-                         policy_config=args.policy_config, progress=progress)
+        if not (args.project_dir / "Pulumi.yaml").is_file():
+            raise ConfigError(f"--project-dir {args.project_dir}: no Pulumi.yaml there")
+        plan = make_plan(args.stack, overrides=args.config, policy_pack=pack,
+                         policy_config=args.policy_config, root=args.project_dir.resolve(),
+                         progress=progress)
     except ConfigError as error:
         progress.finish()
         print(f"error: {error}", file=sys.stderr)
@@ -210,5 +226,5 @@ def run(args: argparse.Namespace) -> int:
         print(f"warning: {warning}")
     if plan.policy_pack is not None:
         print()
-        print("\n".join(policy_report(plan.diagnostics, plan.run)))
+        print("\n".join(policy_report(plan.diagnostics, plan.run, verbose=args.verbose)))
     return plan.exit_code

@@ -1,4 +1,4 @@
-"""Human-readable rendering of a plan: a resource tree like `pulumi preview` and type counts."""
+"""Human-readable rendering of a plan: a resource tree like `pulumi preview`, type counts, policy findings."""
 
 from __future__ import annotations
 
@@ -38,8 +38,24 @@ def type_counts(run: ProgramRun) -> list[str]:
     return [f"  {type_:<{width}}  {count}" for type_, count in counts.items()]
 
 
-def policy_report(diagnostics: list, run: ProgramRun) -> list[str]:
-    """Policy results grouped by policy (enforcement level, resource, message) and a summary."""
+FINDINGS_SHOWN = 10  # per policy without --verbose; the JSON document always has every finding
+
+
+def finding_reason(diagnostic) -> str:
+    """The finding's own text: pulumi-policy prefixes every message with the policy's description."""
+    message = diagnostic.message.strip()
+    description = (diagnostic.description or "").strip()
+    if description and message.startswith(description):
+        message = message[len(description):].strip()
+    return message
+
+
+def policy_report(diagnostics: list, run: ProgramRun, verbose: bool = False) -> list[str]:
+    """Findings grouped by policy: its description once, a count, one line per finding, a summary.
+
+    Without ``verbose`` each policy lists its first ``FINDINGS_SHOWN`` findings with the first
+    line of their reason; ``verbose`` lists every finding with its whole reason.
+    """
     names = {r.urn: f"{r.type}  {r.name}" for r in run.resources}
     by_policy: dict[str, list] = {}
     for diagnostic in diagnostics:
@@ -47,13 +63,30 @@ def policy_report(diagnostics: list, run: ProgramRun) -> list[str]:
     lines = ["Policies:"]
     if not diagnostics:
         lines.append("  no violations")
+    hidden = 0
     for policy in sorted(by_policy, key=lambda p: (not any(d.mandatory for d in by_policy[p]), p)):
-        found = by_policy[policy]
-        lines.append(f"  {policy} ({found[0].enforcement_level})")
-        for diagnostic in found:
+        found = sorted(by_policy[policy], key=lambda d: (not d.mandatory, names.get(d.urn, d.urn)))
+        count = len(found)
+        lines.append(f"  {policy} ({found[0].enforcement_level}): {count} finding{'' if count == 1 else 's'}")
+        description = next((d.description.strip() for d in found if d.description.strip()), "")
+        if description:
+            lines.append(f"    {description}")
+        shown = found if verbose else found[:FINDINGS_SHOWN]
+        for diagnostic in shown:
             where = names.get(diagnostic.urn, "stack" if not diagnostic.urn else diagnostic.urn)
-            lines.append(f"    [{diagnostic.enforcement_level}] {where}")
-            lines.extend(f"      {line}" for line in diagnostic.message.strip().splitlines())
+            reason = finding_reason(diagnostic).splitlines() or [""]
+            level = "" if diagnostic.enforcement_level == found[0].enforcement_level else (
+                f"[{diagnostic.enforcement_level}] ")
+            first, rest = reason[0], reason[1:]
+            more = f"  (+{len(rest)} line{'' if len(rest) == 1 else 's'}, --verbose)" if rest and not verbose else ""
+            lines.append(f"    - {level}{where}: {first}{more}" if first else f"    - {level}{where}")
+            if verbose:
+                lines.extend(f"        {line}" for line in rest)
+        if len(shown) < count:
+            hidden += count - len(shown)
+            lines.append(f"    ... and {count - len(shown)} more")
+    if hidden:
+        lines.append(f"  ({hidden} finding(s) not listed: --verbose lists them all, --json gives every one)")
     mandatory = sum(1 for d in diagnostics if d.mandatory)
     advisory = len(diagnostics) - mandatory
     verdict = "FAILED" if mandatory else "passed"
