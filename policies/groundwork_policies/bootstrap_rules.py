@@ -168,12 +168,23 @@ def is_web_identity_role(properties: Mapping[str, Any]) -> bool:
     return False
 
 
+def template_policies(stack: Stack) -> dict[str, Any]:
+    """ARN -> document of the managed policies the template creates."""
+    return {stack.ref(name): stack.properties(name)["PolicyDocument"]
+            for name in stack.resources("AWS::IAM::ManagedPolicy")}
+
+
+def role_policies(stack: Stack, logical: str) -> tuple[list[Any], list[str], str | None]:
+    """A role of the template: its inline policy documents, managed policy ARNs and boundary ARN."""
+    properties = stack.properties(logical)
+    inline = [policy["PolicyDocument"] for policy in properties.get("Policies", [])]
+    return inline, list(properties.get("ManagedPolicyArns", [])), properties.get("PermissionsBoundary")
+
+
 def deploy_role_problems(stack: Stack, logical: str) -> list[str]:
     """What keeps the deploy role ``logical`` from managing bounded roles, or lets it escalate."""
-    properties = stack.properties(logical)
-    boundary_arn = properties.get("PermissionsBoundary")
-    policies = {arn: stack.properties(name)["PolicyDocument"]
-                for name in stack.resources("AWS::IAM::ManagedPolicy") if (arn := stack.ref(name))}
+    boundary_arn = role_policies(stack, logical)[2]
+    policies = template_policies(stack)
     if not boundary_arn:
         return ["has no PermissionsBoundary: a deploy role needs one that limits the roles it creates"]
     boundary = policies.get(boundary_arn)
