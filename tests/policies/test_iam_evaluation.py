@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -22,11 +23,16 @@ from groundwork_policies.iam_evaluation import (  # noqa: E402
 )
 
 
-def managed(name: str) -> dict:
-    """An AWS managed policy document as AWS publishes it (moto's copy; never one typed here)."""
+@cache
+def _aws_managed_policies() -> dict:
     from moto.iam.aws_managed_policies import aws_managed_policies_data
 
-    return json.loads(aws_managed_policies_data)[name]["Document"]
+    return json.loads(aws_managed_policies_data)
+
+
+def managed(name: str) -> dict:
+    """An AWS managed policy document as AWS publishes it (moto's copy; never one typed here)."""
+    return _aws_managed_policies()[name]["Document"]
 
 
 def doc(*statements: dict) -> dict:

@@ -49,11 +49,16 @@ IAM_TYPES = {ROLE, "aws:iam/rolePolicy:RolePolicy", "aws:iam/rolePolicyAttachmen
 DESTROY = ("iam:Get", "iam:List", "iam:Delete", "iam:Detach")
 
 
-def managed(arn: str) -> dict:
-    """An AWS managed policy document as AWS publishes it (moto's copy, never typed into this repo)."""
+@cache
+def _aws_managed_policies() -> dict:
     from moto.iam.aws_managed_policies import aws_managed_policies_data
 
-    return json.loads(aws_managed_policies_data)[arn.rsplit("/", 1)[-1]]["Document"]
+    return json.loads(aws_managed_policies_data)
+
+
+def managed(arn: str) -> dict:
+    """An AWS managed policy document as AWS publishes it (moto's copy; never one typed here)."""
+    return _aws_managed_policies()[arn.rsplit("/", 1)[-1]]["Document"]
 
 
 @cache
