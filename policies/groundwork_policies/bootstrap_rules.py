@@ -86,9 +86,10 @@ def _stack(stack_set: Resource) -> Stack | None:
     body = stack_set.props.get("templateBody")
     if not isinstance(body, str):
         return None
-    parameters = stack_set.props.get("parameters")
-    plain = {k: str(v) for k, v in parameters.items() if v is not UNKNOWN} if isinstance(parameters, Mapping) else {}
-    return Stack(parse(body), plain, CHECK_ACCOUNT, CHECK_REGION)
+    parameters = stack_set.props.get("parameters") or {}
+    if parameters is UNKNOWN or any(v is UNKNOWN for v in parameters.values()):
+        return None  # a preview with values still unknown: judged once they are known
+    return Stack(parse(body), {k: str(v) for k, v in parameters.items()}, CHECK_ACCOUNT, CHECK_REGION)
 
 
 def account_global_resources(stack: Stack) -> list[str]:

@@ -7,6 +7,7 @@ import pytest
 
 from components.bootstrap.templates import GITHUB_OIDC, STATE_BACKEND
 from components.lifecycle.teardown import BUILDSPEC
+from org.plan.analyzer import UNKNOWN
 from tests.policies.corpus.builders import DEV, Case, res, tags
 
 OU = "ou-ab12-34567890"
@@ -92,6 +93,9 @@ VIOLATIONS = [
 ]
 COMPLIANT = [
     Case("oidc-in-home-region-state-everywhere", bootstrap(["eu-west-1"])),
+    # During a real preview a parameter may still be unknown: nothing is judged until it is known.
+    Case("unknown-parameter-in-preview", [stack_set("github-oidc", POWER_USER_BOUNDARY,
+                                                    {**PARAMETERS, "DeployRoleName": UNKNOWN})]),
     Case("teardown-buildspec", [project(BUILDSPEC)]),
     Case("buildspec-from-source", [project("buildspec.yml")]),
 ]
