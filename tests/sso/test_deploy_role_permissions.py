@@ -258,3 +258,20 @@ def test_every_action_the_template_names_exists():
             service, name = action.split(":")
             if "*" not in name:
                 assert actions.action_exists(service, name), action
+
+
+@pytest.mark.parametrize("stack", ["events-dev", "sandbox"])
+def test_the_workload_boundary_keeps_every_grant_of_the_stacks_roles(stack):
+    """A boundary that took away what a role's own policy grants would fail at run time instead."""
+    workload = template_policies(oidc_stack())[oidc_stack().ref("WorkloadBoundary")]
+    policies = [json.loads(r.inputs["policy"]) for r in plan(stack).resources if r.type == "aws:iam/rolePolicy:RolePolicy"]
+    checked = 0
+    for policy in policies:
+        for statement in policy["Statement"]:
+            if statement["Effect"] != "Allow" or "Condition" in statement:
+                continue
+            resource = _as_list(statement.get("Resource", "*"))[0]
+            for action in _as_list(statement["Action"]):
+                checked += 1
+                assert decide(Request(action, resource), [policy], workload) == ALLOWED, (action, resource)
+    assert checked > 0
