@@ -107,15 +107,19 @@ def _make_deletable(args: pulumi.ResourceTransformationArgs, props: dict[str, An
         props[prop] = wanted
 
 
-def _role_boundary(args: pulumi.ResourceTransformationArgs, props: dict[str, Any], boundary: Any) -> None:
+def _role_boundary(args: pulumi.ResourceTransformationArgs, props: dict[str, Any], boundary: Any,
+                   configured: str) -> None:
     """Every role carries the stack's boundary; a role that sets another one is refused."""
     current = props.get("permissions_boundary")
     if current is None:
         props["permissions_boundary"] = boundary
-    elif isinstance(current, str) and isinstance(boundary, str) and current != boundary:
+        return
+    same = current == configured if configured.startswith("arn:") else (
+        isinstance(current, str) and current.split(":")[-1] == f"policy/{configured}")
+    if isinstance(current, str) and not same:
         raise ConfigError(
             f"Resource '{args.name}' ({args.type_}) sets permissions_boundary={current!r}, but every role of "
-            f"this stack must carry {NAMESPACE}:roleBoundary ({boundary}): the bootstrap's deploy role may "
+            f"this stack must carry {NAMESPACE}:roleBoundary ({configured}): the bootstrap's deploy role may "
             "create only roles with that boundary. Remove permissions_boundary from the resource."
         )
 
@@ -145,8 +149,8 @@ def conventions_transformation(
             props["tags"] = merge_tags(tags, props.get("tags"))
         if args.type_ == SSM_PARAMETER:
             props["name"] = _ssm_name(ctx, args.name, props.get("name"))
-        if args.type_ == IAM_ROLE and boundary is not None:
-            _role_boundary(args, props, boundary)
+        if args.type_ == IAM_ROLE and boundary is not None and ctx.role_boundary:
+            _role_boundary(args, props, boundary, ctx.role_boundary)
         if not ctx.is_production:
             _make_deletable(args, props)
         return pulumi.ResourceTransformationResult(props, args.opts)

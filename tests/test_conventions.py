@@ -193,8 +193,9 @@ def test_a_role_with_another_boundary_is_refused(run):
         aws.iam.Role("admin", assume_role_policy="{}",
                      permissions_boundary="arn:aws:iam::aws:policy/AdministratorAccess")
 
-    with pytest.raises(ConfigError) as raised:
-        run(program, config=stack_config(roleBoundary="arn:aws:iam::123456789012:policy/groundwork-workload-boundary"))
+    for configured in ("arn:aws:iam::123456789012:policy/groundwork-workload-boundary", "groundwork-workload-boundary"):
+        with pytest.raises(ConfigError) as raised:
+            run(program, config=stack_config(roleBoundary=configured))
     assert ("Resource 'admin' (aws:iam/role:Role) sets permissions_boundary="
             "'arn:aws:iam::aws:policy/AdministratorAccess', but every role of this stack must carry "
             "groundwork:roleBoundary") in str(raised.value)
@@ -205,3 +206,14 @@ def test_a_malformed_role_boundary_is_named(run, value):
     with pytest.raises(ConfigError) as raised:
         run(lambda: load_context(), config=stack_config(roleBoundary=value))
     assert f"groundwork:roleBoundary = {value[:40]!r}"[:-1] in str(raised.value)
+
+
+def test_a_role_that_sets_the_stack_boundary_itself_is_kept(run):
+    arn = "arn:aws:iam::123456789012:policy/groundwork-workload-boundary"
+
+    def program():
+        apply_conventions(load_context())
+        aws.iam.Role("explicit", assume_role_policy="{}", permissions_boundary=arn)
+
+    result = run(program, config=stack_config(roleBoundary="groundwork-workload-boundary"))
+    assert result.one("aws:iam/role:Role", "explicit").inputs["permissionsBoundary"] == arn
