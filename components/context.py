@@ -25,6 +25,8 @@ CONTEXT_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,30}[a-z0-9]$")
 EMAIL_PATTERN = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 TEAM_PATTERN = re.compile(r"^[a-z][a-z0-9._-]{1,62}$")
 TAG_KEY_PATTERN = re.compile(r"^[\w .:/=+@-]{1,128}$")
+POLICY_NAME_PATTERN = re.compile(r"^[\w+=,.@-]{1,128}$")
+POLICY_ARN_PATTERN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:policy/[\w+=,.@/-]{1,512}$")
 
 # Config keys as users write them (camelCase in Pulumi.<stack>.yaml) -> model field names.
 CONFIG_KEYS = {
@@ -34,6 +36,7 @@ CONFIG_KEYS = {
     "usage": "usage",
     "ttlHours": "ttl_hours",
     "tags": "extra_tags",
+    "roleBoundary": "role_boundary",
 }
 FIELD_TO_KEY = {field: key for key, field in CONFIG_KEYS.items()}
 
@@ -49,6 +52,9 @@ class StackContext(BaseModel):
     usage: Literal["EPHEMERAL", "POC", "PRODUCTION"]
     ttl_hours: int = Field(default=24, ge=1, le=MAX_TTL_HOURS)
     extra_tags: dict[str, str] = Field(default_factory=dict)
+    # Managed policy (name in this stack's account, or ARN) every IAM role of the stack carries as
+    # its permissions boundary; None: roles get no boundary (stacks deployed with IAM admin rights).
+    role_boundary: str | None = None
     deployed_at: datetime = Field(
         default_factory=lambda: datetime.now(UTC).replace(microsecond=0)
     )
@@ -78,6 +84,14 @@ class StackContext(BaseModel):
                 raise ValueError(f"tag key {key!r} is not a valid AWS tag key")
             if len(tag_value) > 256:
                 raise ValueError(f"tag {key!r} value is longer than 256 characters")
+        return value
+
+    @field_validator("role_boundary")
+    @classmethod
+    def _boundary_shape(cls, value: str | None) -> str | None:
+        if value is not None and not (POLICY_NAME_PATTERN.match(value) or POLICY_ARN_PATTERN.match(value)):
+            raise ValueError("must be a managed policy name (e.g. groundwork-workload-boundary, the "
+                             "bootstrap's) or a customer managed policy ARN")
         return value
 
     @model_validator(mode="after")
@@ -122,6 +136,12 @@ class StackContext(BaseModel):
         if self.is_ephemeral:
             tags["expires-at"] = self.expires_at_iso or ""
         return tags
+
+    def role_boundary_arn(self, account_id: str, partition: str = "aws") -> str | None:
+        """The boundary ARN for roles of this stack in ``account_id`` (a name resolves there)."""
+        if self.role_boundary is None or self.role_boundary.startswith("arn:"):
+            return self.role_boundary
+        return f"arn:{partition}:iam::{account_id}:policy/{self.role_boundary}"
 
     def name(self, *parts: str, sep: str = "-") -> str:
         """A physical name that says which context and stage a resource belongs to."""
@@ -174,7 +194,7 @@ def context_from_mapping(values: Mapping[str, Any], *, now: datetime | None = No
 
 
 def load_context(config: pulumi.Config | None = None, *, now: datetime | None = None) -> StackContext:
-    """Read ``groundwork:context|stage|owner|usage|ttlHours|tags`` from stack config."""
+    """Read ``groundwork:context|stage|owner|usage|ttlHours|tags|roleBoundary`` from stack config."""
     config = config or pulumi.Config(NAMESPACE)
     values: dict[str, Any] = {}
     for key in CONFIG_KEYS:

@@ -1,8 +1,10 @@
 """Stack-wide conventions applied to every resource the program declares.
 
 The Pulumi counterpart of CDK aspects: a stack transformation that merges the context tags
-into every taggable AWS resource, keeps SSM parameters under ``/{stage}/{context}/``, makes
-non-production resources deletable and refuses ``protect``/``retain_on_delete`` there.
+into every taggable AWS resource, keeps SSM parameters under ``/{stage}/{context}/``, gives every
+IAM role the stack's permissions boundary (``groundwork:roleBoundary``: the bootstrap's deploy
+role may create only roles that carry it), makes non-production resources deletable and refuses
+``protect``/``retain_on_delete`` there.
 
 Legacy stack transformations run inside the SDK, so they behave the same under the real
 engine and under the mock runtime the tests use (new-style transforms run in the engine and
@@ -17,11 +19,13 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import pulumi
+import pulumi_aws as aws
 
-from components.context import StackContext
+from components.context import NAMESPACE, StackContext
 from components.errors import ConfigError
 
 SSM_PARAMETER = "aws:ssm/parameter:Parameter"
+IAM_ROLE = "aws:iam/role:Role"
 
 # Property -> value that lets a resource be deleted; applied only where the class has it.
 DELETABLE_SETTINGS: dict[str, Any] = {
@@ -103,10 +107,36 @@ def _make_deletable(args: pulumi.ResourceTransformationArgs, props: dict[str, An
         props[prop] = wanted
 
 
+def _role_boundary(args: pulumi.ResourceTransformationArgs, props: dict[str, Any], boundary: Any,
+                   configured: str) -> None:
+    """Every role carries the stack's boundary; a role that sets another one is refused."""
+    current = props.get("permissions_boundary")
+    if current is None:
+        props["permissions_boundary"] = boundary
+        return
+    same = current == configured if configured.startswith("arn:") else (
+        isinstance(current, str) and current.split(":")[-1] == f"policy/{configured}")
+    if isinstance(current, str) and not same:
+        raise ConfigError(
+            f"Resource '{args.name}' ({args.type_}) sets permissions_boundary={current!r}, but every role of "
+            f"this stack must carry {NAMESPACE}:roleBoundary ({configured}): the bootstrap's deploy role may "
+            "create only roles with that boundary. Remove permissions_boundary from the resource."
+        )
+
+
+def boundary_arn(ctx: StackContext) -> pulumi.Input[str] | None:
+    """``groundwork:roleBoundary`` as an ARN: as given, or the name in the deploying account."""
+    if ctx.role_boundary is None or ctx.role_boundary.startswith("arn:"):
+        return ctx.role_boundary
+    account = aws.get_caller_identity_output().account_id
+    partition = aws.get_partition_output().partition
+    return pulumi.Output.all(account, partition).apply(lambda a: ctx.role_boundary_arn(a[0], a[1]))
+
+
 def conventions_transformation(
-    ctx: StackContext,
+    ctx: StackContext, boundary: pulumi.Input[str] | None = None,
 ) -> Callable[[pulumi.ResourceTransformationArgs], pulumi.ResourceTransformationResult | None]:
-    """The transformation enforcing the stack conventions for ``ctx``."""
+    """The transformation enforcing the stack conventions for ``ctx``; ``boundary`` for its roles."""
     tags = ctx.tags
 
     def transform(args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult | None:
@@ -119,6 +149,8 @@ def conventions_transformation(
             props["tags"] = merge_tags(tags, props.get("tags"))
         if args.type_ == SSM_PARAMETER:
             props["name"] = _ssm_name(ctx, args.name, props.get("name"))
+        if args.type_ == IAM_ROLE and boundary is not None and ctx.role_boundary:
+            _role_boundary(args, props, boundary, ctx.role_boundary)
         if not ctx.is_production:
             _make_deletable(args, props)
         return pulumi.ResourceTransformationResult(props, args.opts)
@@ -128,4 +160,4 @@ def conventions_transformation(
 
 def apply_conventions(ctx: StackContext) -> None:
     """Register the conventions for every resource declared after this call."""
-    pulumi.runtime.register_stack_transformation(conventions_transformation(ctx))
+    pulumi.runtime.register_stack_transformation(conventions_transformation(ctx, boundary_arn(ctx)))

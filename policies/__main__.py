@@ -3,6 +3,7 @@
 import gc
 
 from groundwork_policies import (
+                                 bootstrap_rules,
                                  ephemeral,
                                  events,
                                  fastpath,
@@ -31,6 +32,7 @@ PolicyPack(
         *security.policies(),
         *events.policies(),
         *organization.policies(),
+        *bootstrap_rules.policies(),
         *waivers.policies(),  # last: reports what the policies above waived
     ],
     description="Groundwork conventions and security baseline for AWS stacks.",

@@ -167,3 +167,53 @@ def test_protect_is_allowed_in_production(run):
 
     result = run(program, config=stack_config())
     assert result.one("aws:s3/bucket:Bucket").protect is True
+
+
+def test_roles_carry_the_stack_role_boundary_resolved_in_the_deploying_account(run):
+    result, _ = _declared(run, stack_config(roleBoundary="groundwork-workload-boundary"))
+    role = result.one("aws:iam/role:Role", "worker")
+    assert role.inputs["permissionsBoundary"] == "arn:aws:iam::123456789012:policy/groundwork-workload-boundary"
+
+
+def test_a_role_boundary_arn_is_used_as_given(run):
+    arn = "arn:aws:iam::210987654321:policy/team-boundary"
+    result, _ = _declared(run, stack_config(roleBoundary=arn))
+    assert result.one("aws:iam/role:Role", "worker").inputs["permissionsBoundary"] == arn
+
+
+def test_without_role_boundary_roles_have_none(run):
+    """The org stack runs with the management account's admin rights and sets no boundary."""
+    result, _ = _declared(run, stack_config())
+    assert "permissionsBoundary" not in result.one("aws:iam/role:Role", "worker").inputs
+
+
+def test_a_role_with_another_boundary_is_refused(run):
+    def program():
+        apply_conventions(load_context())
+        aws.iam.Role("admin", assume_role_policy="{}",
+                     permissions_boundary="arn:aws:iam::aws:policy/AdministratorAccess")
+
+    for configured in ("arn:aws:iam::123456789012:policy/groundwork-workload-boundary", "groundwork-workload-boundary"):
+        with pytest.raises(ConfigError) as raised:
+            run(program, config=stack_config(roleBoundary=configured))
+    assert ("Resource 'admin' (aws:iam/role:Role) sets permissions_boundary="
+            "'arn:aws:iam::aws:policy/AdministratorAccess', but every role of this stack must carry "
+            "groundwork:roleBoundary") in str(raised.value)
+
+
+@pytest.mark.parametrize("value", ["arn:aws:iam::aws:role/x", "has space", "x" * 129])
+def test_a_malformed_role_boundary_is_named(run, value):
+    with pytest.raises(ConfigError) as raised:
+        run(lambda: load_context(), config=stack_config(roleBoundary=value))
+    assert f"groundwork:roleBoundary = {value[:40]!r}"[:-1] in str(raised.value)
+
+
+def test_a_role_that_sets_the_stack_boundary_itself_is_kept(run):
+    arn = "arn:aws:iam::123456789012:policy/groundwork-workload-boundary"
+
+    def program():
+        apply_conventions(load_context())
+        aws.iam.Role("explicit", assume_role_policy="{}", permissions_boundary=arn)
+
+    result = run(program, config=stack_config(roleBoundary="groundwork-workload-boundary"))
+    assert result.one("aws:iam/role:Role", "explicit").inputs["permissionsBoundary"] == arn

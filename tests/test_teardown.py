@@ -5,13 +5,22 @@ from __future__ import annotations
 import fnmatch
 import json
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
+import yaml
 
 from components.errors import ConfigError
-from components.lifecycle.teardown import build_role_name
+from components.lifecycle.teardown import BUILDSPEC, build_role_name
 from components.program import build
 from tests.conftest import stack_config
+
+PACK_DIR = str(Path(__file__).resolve().parents[1] / "policies")
+if PACK_DIR not in sys.path:
+    sys.path.append(PACK_DIR)
+from groundwork_policies import buildspec  # noqa: E402  (the policy pack's buildspec check)
 
 TEARDOWN = {
     "backendUrl": "s3://acme-state/groundwork",
@@ -57,10 +66,60 @@ def test_build_runs_pulumi_destroy_for_this_stack(run):
     assert env["PULUMI_BACKEND_URL"]["value"] == TEARDOWN["backendUrl"]
     assert env["PULUMI_CONFIG_PASSPHRASE"] == {"name": "PULUMI_CONFIG_PASSPHRASE", "type": "SECRETS_MANAGER",
                                                "value": TEARDOWN["passphraseSecretArn"]}
-    buildspec = project.inputs["source"]["buildspec"]
-    assert 'pulumi destroy --yes --non-interactive --skip-preview --stack "$PULUMI_STACK"' in buildspec
-    assert 'pulumi login "$PULUMI_BACKEND_URL"' in buildspec
+    commands = yaml.safe_load(project.inputs["source"]["buildspec"])["phases"]["build"]["commands"]
+    assert commands[-3:] == ['pulumi login "$PULUMI_BACKEND_URL"', 'pulumi stack select "$PULUMI_STACK"',
+                             'pulumi destroy --yes --non-interactive --skip-preview --stack "$PULUMI_STACK"']
 
+
+def test_buildspec_has_the_structure_codebuild_runs(run):
+    """Parsed as CodeBuild parses it (YAML), then checked against the buildspec reference's syntax."""
+    project = run(build, config=ephemeral()).one("aws:codebuild/project:Project")
+    assert project.inputs["source"] == {"type": "NO_SOURCE", "buildspec": BUILDSPEC}
+    assert buildspec.problems(BUILDSPEC) == []
+    spec = yaml.safe_load(BUILDSPEC)
+    assert str(spec["version"]) == "0.2"  # one shell for all commands: cd and export carry over
+    assert spec["env"]["shell"] == "bash"  # the first command reads with process substitution
+
+
+def test_the_build_writes_a_project_file_pulumi_can_read(tmp_path):
+    """Run the buildspec's own printf command: the Pulumi.yaml it writes must parse to the project."""
+    commands = yaml.safe_load(BUILDSPEC)["phases"]["build"]["commands"]
+    (printf,) = [c for c in commands if c.startswith("printf ")]
+    subprocess.run(["bash", "-c", printf], cwd=tmp_path, env={"PULUMI_PROJECT": "groundwork"}, check=True)
+    assert yaml.safe_load((tmp_path / "Pulumi.yaml").read_text()) == {"name": "groundwork", "runtime": "python"}
+
+
+def test_every_variable_the_buildspec_reads_is_set(run):
+    project = run(build, config=ephemeral()).one("aws:codebuild/project:Project")
+    given = {v["name"] for v in project.inputs["environment"]["environmentVariables"]}
+    spec = yaml.safe_load(BUILDSPEC)
+    commands = [c for phase in spec["phases"].values() for c in phase["commands"]]
+    read = {m for c in commands for m in re.findall(r"\$\{?([A-Z_][A-Z0-9_]*)", c)}
+    set_by_commands = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"}
+    assert read - set_by_commands - {"HOME", "PATH"} <= given, read - given
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # The defect of issue 12: a plain scalar holding ': ' inside quotes.
+    ("version: 0.2\nphases:\n  build:\n    commands:\n      - printf 'name: %s' x > f\n",
+     "not valid YAML (line 5, column"),
+    ("version: 0.2\nphases:\n  build:\n    commands:\n      - echo name: x\n",
+     "phases.build.commands must be a non-empty list of command strings; got a list with dict items"),
+    ("version: 1.0\nphases:\n  build:\n    commands: [make]\n", "version = 1.0: allowed 0.1, 0.2"),
+    ("phases:\n  build:\n    commands: [make]\n", "version is required"),
+    ("version: 0.2\nphases:\n  deploy:\n    commands: [make]\n", "phases.deploy: unknown phase"),
+    ("version: 0.2\nphase:\n  build:\n    commands: [make]\n", "unknown top-level key 'phase'"),
+    ("version: 0.2\nenv:\n  shell: zsh\nphases:\n  build:\n    commands: [make]\n", "env.shell = 'zsh'"),
+    ("version: 0.2\nenv:\n  vars: {A: b}\nphases:\n  build:\n    commands: [make]\n", "env: unknown key 'vars'"),
+    ("version: 0.2\nphases:\n  build:\n    commands: make\n", "phases.build.commands must be a non-empty list"),
+    ("version: 0.2\nphases:\n  build:\n    on-failure: STOP\n    commands: [make]\n",
+     "phases.build.on-failure = 'STOP'"),
+    ("version: 0.2\nphases:\n  build:\n    runtime-versions: {python: 3.12}\n    commands: [make]\n",
+     "runtime-versions is only allowed in the install phase"),
+])
+def test_buildspec_check_refuses_what_codebuild_refuses(text, expected):
+    found = buildspec.problems(text)
+    assert any(expected in problem for problem in found), found
 
 def test_roles_are_least_privilege(run):
     result = run(build, config=ephemeral())
@@ -185,3 +244,13 @@ def test_the_bootstrap_deploy_role_trust_admits_this_build_role(run):
         role = run(build, config=ephemeral(), stack=stack).one("aws:iam/role:Role", "teardown-build-role")
         assert fnmatch.fnmatchcase(role.outputs["arn"], resolved), (role.outputs["arn"], resolved)
         assert not fnmatch.fnmatchcase(role.outputs["arn"].replace("123456789012", "210987654321"), resolved)
+
+
+def test_a_stack_whose_roles_lack_the_deploy_roles_boundary_is_warned_about(run):
+    warned = [w for w in run(build, config=ephemeral(), stack="feature-x").warnings() if "roleBoundary" in w]
+    assert len(warned) == 1 and "groundwork:roleBoundary is not set" in warned[0]
+    bounded = run(build, config=ephemeral(roleBoundary="groundwork-workload-boundary"), stack="feature-x")
+    assert [w for w in bounded.warnings() if "roleBoundary" in w] == []
+    roles = bounded.of_type("aws:iam/role:Role")
+    assert len(roles) == 2 and {r.inputs["permissionsBoundary"] for r in roles} == {
+        "arn:aws:iam::123456789012:policy/groundwork-workload-boundary"}

@@ -1,7 +1,10 @@
 """The AccountBootstrap component: one service-managed StackSet per template, deployed to OUs per region.
 
 Service-managed StackSets with automatic deployment give every account that joins a targeted OU
-(nested OUs included) a stack instance, and remove it when the account leaves.
+(nested OUs included) a stack instance, and remove it when the account leaves. A template of
+account-global resources (IAM roles, policies, OIDC providers: one per account, whatever the
+region) is deployed to the home region only; a second region's instance would fail with
+EntityAlreadyExists. Regional templates go to every region.
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ class StackSetTemplate:
     description: str
     template_body: str
     parameters: Mapping[str, str]
+    # True for templates of account-global resources: one stack instance per account, in the home region.
+    account_global: bool = False
 
 
 @dataclass
@@ -48,6 +53,8 @@ class AccountBootstrapArgs:
     organizational_unit_ids: Sequence[pulumi.Input[str]]
     regions: Sequence[str]
     preferences: OperationPreferences
+    # Where account-global templates are deployed; the first of ``regions`` when not given.
+    home_region: str | None = None
     # What must exist first, e.g. the organization (trusted access for StackSets, the OUs).
     depends_on: Sequence[pulumi.Resource] = field(default_factory=list)
 
@@ -62,6 +69,10 @@ class AccountBootstrap(pulumi.ComponentResource):
         super().__init__("groundwork:bootstrap:AccountBootstrap", name, None, opts)
         if not args.templates or not args.organizational_unit_ids or not args.regions:
             raise ValueError(f"AccountBootstrap '{name}' needs templates, target OUs and regions")
+        home_region = args.home_region or args.regions[0]
+        if home_region not in args.regions:
+            raise ValueError(f"AccountBootstrap '{name}': home region {home_region!r} is not one of the "
+                             f"regions {', '.join(args.regions)}")
         preferences = args.preferences.as_args()
         self.stack_sets: dict[str, aws.cloudformation.StackSet] = {}
         self.instances: dict[str, list[aws.cloudformation.StackSetInstance]] = {}
@@ -91,7 +102,7 @@ class AccountBootstrap(pulumi.ComponentResource):
                     operation_preferences=preferences,
                     opts=pulumi.ResourceOptions(parent=self),
                 )
-                for region in args.regions
+                for region in ([home_region] if template.account_global else args.regions)
             ]
         self.stack_set_names = {key: s.name for key, s in self.stack_sets.items()}
         self.stack_set_arns = {key: s.arn for key, s in self.stack_sets.items()}

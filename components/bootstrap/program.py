@@ -49,6 +49,8 @@ REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d$")
 BUCKET_PREFIX = re.compile(r"^[a-z0-9][a-z0-9-]{1,28}[a-z0-9]$")
 POLICY_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(aws|\d{12}):policy/[\w+=,.@/-]{1,512}$")
 ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
+# The managed policy the OIDC template creates as the boundary of every role a stack deploys.
+WORKLOAD_BOUNDARY = "groundwork-workload-boundary"
 # The teardown build roles of EPHEMERAL stacks (components/lifecycle/teardown.py) the deploy role trusts.
 TEARDOWN_ROLE_PATTERN = f"{BUILD_ROLE_PREFIX}*"
 STACKSETS_PRINCIPAL = "member.org.stacksets.cloudformation.amazonaws.com"
@@ -68,7 +70,10 @@ class GitHubSettings(_Settings):
     environments: list[str] = Field(default_factory=list)
     role_name: str | None = Field(default=None, alias="roleName")
     policy_arns: list[str] = Field(alias="policyArns", min_length=1)
-    permissions_boundary_arn: str | None = Field(default=None, alias="permissionsBoundaryArn")
+    workload_boundary_name: str = Field(default=WORKLOAD_BOUNDARY, alias="workloadBoundaryName",
+                                        pattern=r"^[\w+=,.@-]{1,128}$")
+    # Removed: an outside boundary (e.g. PowerUserAccess) kept the deploy role from creating roles.
+    retired_boundary_arn: object = Field(default=None, alias="permissionsBoundaryArn", exclude=True)
     max_session_hours: int = Field(default=1, ge=1, le=12, alias="maxSessionHours")
     create_oidc_provider: bool = Field(default=True, alias="createOidcProvider")
     allow_ephemeral_teardown: bool = Field(default=True, alias="allowEphemeralTeardown")
@@ -122,12 +127,13 @@ class GitHubSettings(_Settings):
                 raise ValueError(f"{arn!r} is not an IAM managed policy ARN")
         return value
 
-    @field_validator("permissions_boundary_arn")
+    @field_validator("retired_boundary_arn")
     @classmethod
-    def _boundary(cls, value: str | None) -> str | None:
-        if value is not None and not POLICY_ARN.match(value):
-            raise ValueError("must be an IAM managed policy ARN")
-        return value
+    def _no_external_boundary(cls, value: object) -> None:
+        raise ValueError(
+            "is no longer a setting: the bootstrap template creates the deploy role's boundary, which "
+            "lets it manage exactly the roles that carry workloadBoundaryName (an AWS boundary such as "
+            "PowerUserAccess denies iam:CreateRole, so no stack with a role could deploy); remove it")
 
     @model_validator(mode="after")
     def _some_ref(self) -> GitHubSettings:
@@ -141,6 +147,8 @@ class BootstrapSettings(_Settings):
 
     targets: list[str] = Field(min_length=1)
     regions: list[str] = Field(min_length=1)
+    # Account-global resources (deploy role, boundaries, OIDC provider) live in this one region.
+    home_region: str | None = Field(default=None, alias="homeRegion")
     github: GitHubSettings
     state_bucket_prefix: str | None = Field(default=None, alias="stateBucketPrefix")
     state_version_retention_days: int = Field(default=90, ge=1, le=3650, alias="stateVersionRetentionDays")
@@ -160,6 +168,20 @@ class BootstrapSettings(_Settings):
         if len(set(value)) != len(value):
             raise ValueError("lists a region twice")
         return value
+
+    @model_validator(mode="after")
+    def _home_region(self) -> BootstrapSettings:
+        if self.home_region is not None and self.home_region not in self.regions:
+            raise ValueError(
+                f"homeRegion = {self.home_region!r} must be one of regions ({', '.join(self.regions)}): the "
+                "account-global bootstrap (deploy role, OIDC provider) is deployed to that one region of "
+                "every account, the state backend to every region")
+        return self
+
+    @property
+    def home(self) -> str:
+        """The region of the account-global stack instances: ``homeRegion``, else the first region."""
+        return self.home_region or self.regions[0]
 
     @field_validator("state_bucket_prefix")
     @classmethod
@@ -216,11 +238,12 @@ def prepare(program: Any, settings: object) -> BootstrapPlan:
             description=(f"GitHub Actions OIDC deploy role for {github.owner} "
                          f"({', '.join(github.repositories)}) in every bootstrapped account")[:1024],
             template_body=GITHUB_OIDC.read_text(),
+            account_global=True,
             parameters=github_oidc_parameters(
                 subjects=github_subjects(github.owner, github.repositories, github.branches, github.environments),
                 role_name=github.role_name or ctx.name("github-deploy"),
                 policy_arns=github.policy_arns,
-                permissions_boundary_arn=github.permissions_boundary_arn,
+                workload_boundary_name=github.workload_boundary_name,
                 max_session_hours=github.max_session_hours,
                 create_oidc_provider=github.create_oidc_provider,
                 teardown_role_pattern=TEARDOWN_ROLE_PATTERN if github.allow_ephemeral_teardown else None,
@@ -253,7 +276,8 @@ def declare(program: Any, plan: BootstrapPlan) -> AccountBootstrap:
         "bootstrap",
         AccountBootstrapArgs(templates=plan.templates,
                              organizational_unit_ids=[ou_ids[path] for path in config.targets],
-                             regions=config.regions, preferences=config.preferences,
+                             regions=config.regions, home_region=config.home,
+                             preferences=config.preferences,
                              # Trusted access for StackSets comes with the organization.
                              depends_on=[organization] if isinstance(organization, pulumi.Resource) else []),
     )

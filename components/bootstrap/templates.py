@@ -20,7 +20,7 @@ def github_subjects(owner: str, repositories: list[str], branches: list[str],
 
 
 def github_oidc_parameters(*, subjects: list[str], role_name: str, policy_arns: list[str],
-                           permissions_boundary_arn: str | None, max_session_hours: int,
+                           workload_boundary_name: str, max_session_hours: int,
                            create_oidc_provider: bool, teardown_role_pattern: str | None) -> dict[str, str]:
     """Values for every parameter of the GitHub OIDC template (lists comma-joined).
 
@@ -32,7 +32,7 @@ def github_oidc_parameters(*, subjects: list[str], role_name: str, policy_arns: 
         "AllowedSubjects": ",".join(subjects),
         "DeployRoleName": role_name,
         "DeployRolePolicyArns": ",".join(policy_arns),
-        "PermissionsBoundaryArn": permissions_boundary_arn or "",
+        "WorkloadBoundaryName": workload_boundary_name,
         "MaxSessionDurationSeconds": str(max_session_hours * 3600),
         "TeardownRoleNamePattern": teardown_role_pattern or "",
     }

@@ -100,6 +100,14 @@ class EphemeralTeardown(pulumi.ComponentResource):
         project_name = ctx.name("teardown", args.stack)[:150]
         role_name = build_role_name(args.project, args.stack)
         account_id.apply(lambda account: _warn_if_other_account(self, account, settings.deploy_role_arn, role_name))
+        if ctx.role_boundary is None:
+            pulumi.log.warn(
+                f"{NAMESPACE}:roleBoundary is not set, so this stack's roles carry no permissions boundary: the "
+                "bootstrap's deploy role creates and deletes only roles with its workload boundary, so with it "
+                "as the teardown's deploy role the deploy and the teardown fail with AccessDenied. Set "
+                f"{NAMESPACE}:roleBoundary: groundwork-workload-boundary (or ignore this for another deploy role)",
+                resource=self,
+            )
 
         self.log_group = aws.cloudwatch.LogGroup(
             f"{name}-logs", name=f"/aws/codebuild/{project_name}", retention_in_days=14, opts=child

@@ -24,7 +24,6 @@ SETTINGS = {
         "branches": ["main", "release/*"],
         "environments": ["production"],
         "policyArns": ["arn:aws:iam::aws:policy/AdministratorAccess"],
-        "permissionsBoundaryArn": "arn:aws:iam::aws:policy/PowerUserAccess",
     },
     "failureTolerancePercentage": 10,
     "maxConcurrentPercentage": 50,
@@ -64,13 +63,26 @@ def test_two_service_managed_stack_sets_with_auto_deployment(run):
     assert {r.parent for r in result.of_type(STACK_SET) + result.of_type(INSTANCE)} == {component.urn}
 
 
-def test_one_instance_per_template_and_region_on_the_target_ou_ids(run):
-    result = run_bootstrap(run)
-    instances = sorted((i.inputs["stackSetName"], i.inputs["stackSetInstanceRegion"]) for i in result.of_type(INSTANCE))
-    assert instances == [
-        ("shop-dev-bootstrap-github-oidc", "eu-central-1"), ("shop-dev-bootstrap-github-oidc", "eu-west-1"),
+def instances_by_region(result) -> list[tuple[str, str]]:
+    return sorted((i.inputs["stackSetName"], i.inputs["stackSetInstanceRegion"]) for i in result.of_type(INSTANCE))
+
+
+def test_account_global_template_goes_to_the_home_region_only_regional_to_every_region(run):
+    """IAM roles, policies and the OIDC provider exist once per account: a second region's stack
+    instance of the same template would fail with EntityAlreadyExists (issue 12, defect 1)."""
+    assert instances_by_region(run_bootstrap(run)) == [
+        ("shop-dev-bootstrap-github-oidc", "eu-west-1"),  # homeRegion defaults to the first region
         ("shop-dev-bootstrap-pulumi-state", "eu-central-1"), ("shop-dev-bootstrap-pulumi-state", "eu-west-1"),
     ]
+    moved = run_bootstrap(run, {**SETTINGS, "homeRegion": "eu-central-1"})
+    assert instances_by_region(moved) == [
+        ("shop-dev-bootstrap-github-oidc", "eu-central-1"),
+        ("shop-dev-bootstrap-pulumi-state", "eu-central-1"), ("shop-dev-bootstrap-pulumi-state", "eu-west-1"),
+    ]
+
+
+def test_instances_target_the_ou_ids_with_the_preferences(run):
+    result = run_bootstrap(run)
     for instance in result.of_type(INSTANCE):
         assert instance.inputs["deploymentTargets"] == {
             "organizationalUnitIds": [EXAMPLE_OU_IDS["Workloads"], EXAMPLE_OU_IDS["Infrastructure"]]}
@@ -95,7 +107,7 @@ def test_oidc_parameters_trust_only_the_configured_repositories_and_refs(run):
         "AllowedSubjects": parameters["AllowedSubjects"],
         "DeployRoleName": "shop-dev-github-deploy",
         "DeployRolePolicyArns": "arn:aws:iam::aws:policy/AdministratorAccess",
-        "PermissionsBoundaryArn": "arn:aws:iam::aws:policy/PowerUserAccess",
+        "WorkloadBoundaryName": "groundwork-workload-boundary",
         "MaxSessionDurationSeconds": "3600",
         "TeardownRoleNamePattern": "groundwork-teardown-*",
     }
@@ -170,6 +182,10 @@ def test_targets_must_be_known_distinct_and_not_nested(run):
     ({"stateBucketPrefix": "Pulumi_State"}, "must be 3-30 lower-case letters"),
     ({"targets": []}, "groundwork:bootstrap.targets = []"),
     ({"retain": True}, "groundwork:bootstrap.retain is not a known setting"),
+    ({"homeRegion": "us-east-1"}, "homeRegion = 'us-east-1' must be one of regions (eu-west-1, eu-central-1)"),
+    ({"github": {**SETTINGS["github"], "permissionsBoundaryArn": "arn:aws:iam::aws:policy/PowerUserAccess"}},
+     "groundwork:bootstrap.github.permissionsBoundaryArn = 'arn:aws:iam::aws:policy/PowerUserAccess': is no "
+     "longer a setting"),
 ])
 def test_bad_settings_are_one_config_error(run, change, expected):
     assert expected in config_error(run, {**SETTINGS, **change})

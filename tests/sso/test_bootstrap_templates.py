@@ -183,7 +183,7 @@ def test_outputs_export_the_names_a_pulumi_project_needs():
 def test_the_component_passes_exactly_the_template_parameters():
     """StackSets refuse unknown parameters; missing ones without defaults fail every instance."""
     oidc = github_oidc_parameters(subjects=["repo:a/b:ref:refs/heads/main"], role_name="r", policy_arns=["p"],
-                                  permissions_boundary_arn=None, max_session_hours=1, create_oidc_provider=True,
+                                  workload_boundary_name="b", max_session_hours=1, create_oidc_provider=True,
                                   teardown_role_pattern="groundwork-teardown-*")
     state = state_backend_parameters(bucket_prefix="abc", retention_days=30)
     for path, given in [(GITHUB_OIDC, oidc), (STATE_BACKEND, state)]:
@@ -197,7 +197,7 @@ def test_parameter_values_satisfy_the_template_constraints():
     oidc = load(GITHUB_OIDC)["Parameters"]
     assert re.match(oidc["DeployRoleName"]["AllowedPattern"], "platform-prod-github-deploy")
     assert re.match(oidc["DeployRolePolicyArns"]["AllowedPattern"], "arn:aws:iam::aws:policy/AdministratorAccess")
-    assert re.match(oidc["PermissionsBoundaryArn"]["AllowedPattern"], "")
+    assert re.match(oidc["WorkloadBoundaryName"]["AllowedPattern"], "groundwork-workload-boundary")
 
 
 @pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.name)

@@ -53,7 +53,11 @@ def test_org_stack_bootstraps_the_target_ous_by_their_ids(run, org_config):
     ous = {r.name.removeprefix("org-ou-"): r.id for r in result.of_type(
         "aws:organizations/organizationalUnit:OrganizationalUnit")}
     instances = result.of_type("aws:cloudformation/stackSetInstance:StackSetInstance")
-    assert len(instances) == 4
+    # The account-global OIDC/deploy-role template in the home region only, the state backend in both regions.
+    assert sorted((i.inputs["stackSetName"], i.inputs["stackSetInstanceRegion"]) for i in instances) == [
+        ("platform-prod-bootstrap-github-oidc", "eu-west-1"),
+        ("platform-prod-bootstrap-pulumi-state", "eu-central-1"),
+        ("platform-prod-bootstrap-pulumi-state", "eu-west-1")]
     for instance in instances:
         assert instance.inputs["deploymentTargets"]["organizationalUnitIds"] == [ous["Infrastructure"], ous["Workloads"]]
 
