@@ -68,6 +68,13 @@ def _resolve(samples: list[dict[str, Any] | str], key: str, root: Path) -> list[
     return events
 
 
+def load_sample_events(samples: SampleEvents, *, where: str,
+                       root: Path = PROJECT_ROOT) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(mustMatch, mustNotMatch) as objects, files read relative to ``root``; ConfigError naming the key."""
+    return (_resolve(samples.must_match, f"{where}.samples.mustMatch", root),
+            _resolve(samples.must_not_match, f"{where}.samples.mustNotMatch", root))
+
+
 def check_sample_events(pattern: dict | str, samples: SampleEvents | None, *, where: str,
                         root: Path = PROJECT_ROOT) -> None:
     """Load the samples (files relative to ``root``) and refuse the pattern if one disagrees with it.
@@ -76,6 +83,5 @@ def check_sample_events(pattern: dict | str, samples: SampleEvents | None, *, wh
     """
     if samples is None:
         return
-    must_match = _resolve(samples.must_match, f"{where}.samples.mustMatch", root)
-    must_not_match = _resolve(samples.must_not_match, f"{where}.samples.mustNotMatch", root)
+    must_match, must_not_match = load_sample_events(samples, where=where, root=root)
     check_samples(pattern, must_match=must_match, must_not_match=must_not_match, where=where)
