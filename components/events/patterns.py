@@ -12,7 +12,9 @@ with one clear message instead of failing in AWS or silently dropping events.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
@@ -30,11 +32,42 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+class _Unrepresentable(float):
+    """A JSON number a double cannot hold (1E-325 underflows to 0, 1E400 overflows), with its text."""
+
+    text: str
+
+
+def _parse_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value) or (value == 0 and Decimal(text) != 0):
+        marked = _Unrepresentable(value)
+        marked.text = text
+        return marked
+    return value
+
+
+def _refuse_unrepresentable(node: Any, where: str) -> None:
+    """Refuse a number AWS cannot read as written rather than matching it as 0 (or infinity)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            _refuse_unrepresentable(value, f"{where}.{key}" if where else key)
+    elif isinstance(node, list):
+        for index, item in enumerate(node):
+            _refuse_unrepresentable(item, f"{where}[{index}]")
+    elif isinstance(node, _Unrepresentable):
+        kind = "underflows to 0" if node == 0 else "overflows"
+        raise PatternError(where or "$", f"the number {node.text} {kind} as a double; write a number within "
+                                         "the numeric limits (-5.0e9..5.0e9, six decimals)")
+
+
 def _parse_json(text: str, what: str) -> Any:
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        parsed = json.loads(text, parse_constant=_reject_constant, parse_float=_parse_float)
     except ValueError as error:  # json.JSONDecodeError is a ValueError
         raise PatternError("$", f"{what} is not valid JSON: {error}") from None
+    _refuse_unrepresentable(parsed, "")
+    return parsed
 
 
 def pattern_json(pattern: dict) -> str:
