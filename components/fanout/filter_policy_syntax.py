@@ -35,7 +35,7 @@ from components.events.pattern_matchers import (
     Prefix,
     Suffix,
 )
-from components.events.pattern_syntax import CompiledPattern, Field, describe
+from components.events.pattern_syntax import RESERVED_IN_OR, CompiledPattern, Field, describe
 
 SCOPES = ("MessageAttributes", "MessageBody")
 OR_KEY = "$or"
@@ -101,9 +101,10 @@ def parse_policy(policy: Mapping[str, Any] | str) -> tuple[Any, int]:
 
 
 def is_or(key: str, value: Any) -> bool:
-    """SNS reads ``$or`` as OR only with a list of at least two objects; otherwise it is a key name."""
+    """SNS reads ``$or`` as OR only with a list of at least two objects none of which uses a reserved
+    keyword (an operator name) as a key; otherwise ``$or`` is a key name like any other."""
     return key == OR_KEY and isinstance(value, list) and len(value) >= 2 and all(
-        isinstance(item, dict) for item in value)
+        isinstance(item, dict) and not RESERVED_IN_OR.intersection(item) for item in value)
 
 
 def key_count(policy: Mapping[str, Any]) -> int:

@@ -157,6 +157,9 @@ def test_or_counts_alternatives_as_a_sum_and_a_one_object_or_is_a_key_name():
     with pytest.raises(FilterPolicyError, match=r"\$or\[0\]\.b: unrecognized match type 'b'"):
         check_filter_policy({"$or": [{"b": ["1"]}]})
     assert matches({"$or": ["x"]}, {"$or": "x"})  # not an OR: a key called "$or"
+    # Objects whose keys are operator names are match expressions on a key called "$or".
+    reserved = {"$or": [{"prefix": "a"}, {"suffix": "z"}]}
+    assert matches(reserved, {"$or": "az"}) and not matches(reserved, {"a": ["x"]})
 
 
 def test_cidr_blocks_and_addresses():
