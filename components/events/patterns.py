@@ -23,8 +23,8 @@ from components.events.pattern_matching import first_mismatch, flatten_event, ma
 from components.events.pattern_syntax import CompiledPattern, PatternError, compile_pattern
 
 __all__ = [
-    "PatternError", "check_pipe_support", "check_samples", "explain_mismatch", "matches", "pattern_json",
-    "validate_pattern",
+    "PatternError", "check_pipe_support", "check_samples", "explain_mismatch", "matches", "parse_pattern_number",
+    "pattern_json", "validate_pattern",
 ]
 
 
@@ -38,7 +38,9 @@ class _Unrepresentable(float):
     text: str
 
 
-def _parse_float(text: str) -> float:
+def parse_pattern_number(text: str) -> float:
+    """``parse_float`` for JSON/JSON5 loaders of patterns: keeps the text of a number a double cannot
+    hold (it still compares as 0 or infinity), so validation refuses it instead of reading 0."""
     value = float(text)
     if math.isinf(value) or (value == 0 and Decimal(text) != 0):
         marked = _Unrepresentable(value)
@@ -63,10 +65,9 @@ def _refuse_unrepresentable(node: Any, where: str) -> None:
 
 def _parse_json(text: str, what: str) -> Any:
     try:
-        parsed = json.loads(text, parse_constant=_reject_constant, parse_float=_parse_float)
+        parsed = json.loads(text, parse_constant=_reject_constant, parse_float=parse_pattern_number)
     except ValueError as error:  # json.JSONDecodeError is a ValueError
         raise PatternError("$", f"{what} is not valid JSON: {error}") from None
-    _refuse_unrepresentable(parsed, "")
     return parsed
 
 
@@ -87,6 +88,7 @@ def _compile(pattern: dict | str, max_length: int | None) -> tuple[dict, Compile
         length = len(pattern)
     else:
         parsed = pattern
+    _refuse_unrepresentable(parsed, "")  # before JSON round trips turn 1E-325 into 0.0
     if not isinstance(parsed, dict):
         compile_pattern(parsed)  # raises the shape error at "$"
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import json5
 import pytest
 
 from components.errors import ConfigError
@@ -361,3 +362,14 @@ def test_exists_false_in_an_array_of_objects_looks_at_the_matched_element():
     # Without another field to pick an element, any element with the field makes it exist.
     assert not matches({"detail": {"items": {"gift": [{"exists": False}]}}}, event)
     assert matches({"detail": {"items": {"wrap": [{"exists": False}]}}}, event)
+
+
+def test_json5_loaded_patterns_keep_unrepresentable_numbers_for_validation(tmp_path):
+    from components.events.patterns import parse_pattern_number
+    from components.events.samples import load_json_document
+
+    pattern = json5.loads("{n: [{numeric: ['>', 1E-325]}]}", parse_float=parse_pattern_number)
+    assert "1e-325 underflows to 0" in rejection(pattern).reason
+    path = tmp_path / "p.json5"
+    path.write_text("// comment\n{n: [1E-325],}")
+    assert rejection(load_json_document(path)).path == "n[0]"

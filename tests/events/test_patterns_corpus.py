@@ -12,7 +12,7 @@ from pathlib import Path
 import json5
 import pytest
 
-from components.events.patterns import PatternError, matches, validate_pattern
+from components.events.patterns import PatternError, matches, parse_pattern_number, validate_pattern
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RELATIVE = Path("shared") / "testdata" / "eventbridge-patterns"
@@ -60,7 +60,7 @@ def load_case(name: str) -> tuple[dict | str, dict | str]:
     """(pattern, event) of one case file."""
     if name in (MULTI_KEY_EVENT, MULTI_KEY_PATTERN):
         return (CASES / MULTI_KEY_PATTERN).read_text(), (CASES / MULTI_KEY_EVENT).read_text()
-    document = json5.loads((CASES / name).read_text())
+    document = json5.loads((CASES / name).read_text(), parse_float=parse_pattern_number)
     return document["EventPattern"], document["Event"]
 
 
