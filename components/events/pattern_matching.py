@@ -65,8 +65,8 @@ def _bind(bindings: dict[int, int], position: Position) -> dict[int, int] | None
 def _absent_here(field: Field, flat: FlatEvent, bindings: dict[int, int]) -> bool:
     """``exists: false`` under the array elements chosen so far: no value of the field sits in them.
 
-    Within an array of objects, ``{"exists": false}`` looks at the element the other fields
-    matched in, so ``[{"a": 1}, {"b": 2}]`` has no ``a`` beside ``b: 2``.
+    Within an array of objects, ``{"exists": false}`` looks at the elements the fields before it
+    (in name order) matched in, so in ``[{"a": 1}, {"b": 2}]`` there is no ``c`` beside ``b: 2``.
     """
     return field.absent_ok and all(_bind(bindings, position) is None for _, position in flat.get(field.path, ()))
 
@@ -87,8 +87,9 @@ def _solve(fields: tuple[Field, ...], flat: FlatEvent, bindings: dict[int, int])
 
 
 def _ordered(branch: tuple[Field, ...]) -> tuple[Field, ...]:
-    """Fields that can be met by absence last, so they see the array elements the others chose."""
-    return tuple(sorted(branch, key=lambda field: field.absent_ok))
+    """Fields in name order, the order EventBridge's matcher (AWS event-ruler) walks them in: an
+    ``exists: false`` field sees the array elements chosen by the fields whose names sort before it."""
+    return tuple(sorted(branch, key=lambda field: field.path))
 
 
 def _hopeless(field: Field, flat: FlatEvent) -> bool:

@@ -354,14 +354,16 @@ def test_pipes_accept_the_shared_operators():
     assert check_pipe_support(pattern) == pattern
 
 
-def test_exists_false_in_an_array_of_objects_looks_at_the_matched_element():
-    event = {"detail": {"items": [{"sku": "a", "gift": True}, {"sku": "b"}]}}
-    no_gift = {"detail": {"items": {"sku": ["b"], "gift": [{"exists": False}]}}}
-    assert matches(no_gift, event)  # item "b" has no gift
-    assert not matches({"detail": {"items": {"sku": ["a"], "gift": [{"exists": False}]}}}, event)
+def test_exists_false_in_an_array_of_objects_looks_at_the_element_matched_so_far():
+    # Fields are walked in name order (as AWS event-ruler does): "wrap" comes after "sku", so it is
+    # judged in the item "sku" matched; "gift" comes first, when no item is chosen yet.
+    event = {"detail": {"items": [{"sku": "a", "wrap": True, "gift": True}, {"sku": "b"}]}}
+    assert matches({"detail": {"items": {"sku": ["b"], "wrap": [{"exists": False}]}}}, event)
+    assert not matches({"detail": {"items": {"sku": ["a"], "wrap": [{"exists": False}]}}}, event)
+    assert not matches({"detail": {"items": {"sku": ["b"], "gift": [{"exists": False}]}}}, event)
     # Without another field to pick an element, any element with the field makes it exist.
-    assert not matches({"detail": {"items": {"gift": [{"exists": False}]}}}, event)
-    assert matches({"detail": {"items": {"wrap": [{"exists": False}]}}}, event)
+    assert not matches({"detail": {"items": {"wrap": [{"exists": False}]}}}, event)
+    assert matches({"detail": {"items": {"ribbon": [{"exists": False}]}}}, event)
 
 
 def test_json5_loaded_patterns_keep_unrepresentable_numbers_for_validation(tmp_path):
