@@ -169,3 +169,14 @@ def test_cidr_blocks_and_addresses():
     assert matches({"ip": [{"cidr": "2001:db8::/32"}]}, {"ip": "2001:db8:ffff::1"})
     with pytest.raises(FilterPolicyError, match="mask bits must be below 32"):
         check_filter_policy({"ip": [{"cidr": "10.0.0.1/32"}]})
+
+
+def test_the_builder_accepts_every_operator_sns_does():
+    operators = [{"prefix": "order."}, {"suffix": ".v2"}, {"equals-ignore-case": "ORDER.PLACED"},
+                 {"anything-but": ["order.test"]}, {"anything-but": {"prefix": "internal."}}, {"exists": True}]
+    policy = build_filter_policy(CloudEventsFilter.of(type=operators, extensions={
+        "amount": [{"numeric": [">", 0, "<=", 100]}], "clientip": [{"cidr": "10.0.0.0/8"}]}))
+    assert policy["type"] == operators
+    assert matches(policy, {"type": "order.placed", "amount": 5, "clientip": "10.1.2.3"})
+    assert not matches(policy, {"type": "order.placed", "amount": 500, "clientip": "10.1.2.3"})
+    assert not matches(policy, {"type": "order.placed", "amount": 5, "clientip": "192.168.0.1"})
