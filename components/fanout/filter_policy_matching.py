@@ -4,7 +4,8 @@
   array) matches no policy. Nested objects are read as dotted paths (``{"a": {"b": 1}}`` and
   ``{"a.b": 1}`` are the same field), array elements are matched one by one.
 - ``MessageAttributes``: the attributes map in SNS's ``{"Type": ..., "Value": ...}`` form (the
-  ``DataType``/``StringValue`` form of the Publish API is read too). ``String`` is a string,
+  ``DataType``/``StringValue`` form of the Publish API is read too, and a bare string, number or
+  list stands for a String, Number or String.Array attribute). ``String`` is a string,
   ``Number`` a number, ``String.Array`` a JSON array whose elements are matched one by one, and
   ``Binary`` attributes are ignored as SNS ignores them (a policy sees them as absent).
 """
@@ -45,6 +46,18 @@ def _attribute_number(text: str) -> float | int | str:
     return number if isinstance(number, int | float) and not isinstance(number, bool) else text
 
 
+def _shorthand(name: str, value: Any) -> Mapping[str, Any]:
+    """``"x"``, ``5`` or ``["a", "b"]`` for an attribute: String, Number or String.Array."""
+    if isinstance(value, str):
+        return {"Type": "String", "Value": value}
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return {"Type": "Number", "Value": value}
+    if isinstance(value, list):
+        return {"Type": "String.Array", "Value": value}
+    raise UnusableMessageError(f"attribute {name!r} must be an object like {{\"Type\": \"String\", "
+                               f"\"Value\": \"...\"}}, got {json.dumps(value)}")
+
+
 def attribute_fields(attributes: Mapping[str, Any]) -> FlatEvent:
     """The flat fields of a message-attributes map; raises UnusableMessageError naming a malformed attribute."""
     if not isinstance(attributes, Mapping):
@@ -54,8 +67,7 @@ def attribute_fields(attributes: Mapping[str, Any]) -> FlatEvent:
     ids = count()
     for name, attribute in attributes.items():
         if not isinstance(attribute, Mapping):
-            raise UnusableMessageError(f"attribute {name!r} must be an object like {{\"Type\": \"String\", "
-                                  f"\"Value\": \"...\"}}")
+            attribute = _shorthand(name, attribute)
         kind = attribute.get("Type", attribute.get("DataType"))
         value = attribute.get("Value", attribute.get("StringValue"))
         if not isinstance(kind, str):
@@ -83,7 +95,9 @@ def attribute_fields(attributes: Mapping[str, Any]) -> FlatEvent:
         if base == "Number":
             value = _attribute_number(value) if isinstance(value, str) else value
         elif not isinstance(value, str):
-            raise UnusableMessageError(f"attribute {name!r}: a String attribute's Value must be a string")
+            if value is None or isinstance(value, dict | list):
+                raise UnusableMessageError(f"attribute {name!r}: a String attribute's Value must be a string")
+            value = json.dumps(value)  # SNS carries every attribute value as text
         flat.setdefault(name, []).append((value, ()))
     return flat
 

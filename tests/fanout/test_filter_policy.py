@@ -124,6 +124,9 @@ def test_attribute_types_as_sns_reads_them():
     assert matches({"blob": [{"exists": False}]}, attrs, scope)  # SNS ignores Binary attributes
     assert not matches({"blob": [{"exists": True}]}, attrs, scope)
     assert matches({"name": ["x"]}, attrs, scope)
+    # Shorthand: a bare string, number or list is a String, Number or String.Array attribute.
+    assert matches({"a": ["x"], "n": [{"numeric": [">", 1]}], "l": ["q"]}, {"a": "x", "n": 5, "l": ["p", "q"]}, scope)
+    assert not matches({"n": ["5"]}, {"n": 5}, scope)
 
 
 def test_a_body_that_is_not_a_json_object_matches_nothing():
