@@ -270,3 +270,15 @@ def test_unknown_sample_keys_are_refused(run):
     subscribers = copy.deepcopy(SUBSCRIBERS)
     subscribers["billing"]["samples"] = {"mustMatchh": []}
     assert_refused(run, stack_config(fanouts={"orders": {"subscribers": subscribers}}), "mustMatchh")
+
+
+def test_subscriber_samples_can_be_files_relative_to_the_project(run):
+    subscribers = copy.deepcopy(SUBSCRIBERS)
+    subscribers["billing"]["samples"] = {"mustMatch": ["tests/fanout/data/order-placed-v1.json5"]}
+    subscribers["shipping"]["samples"] = {"mustMatch": ["tests/fanout/data/order-placed-v1.json5"]}
+    assert_refused(run, stack_config(fanouts={"orders": {"subscribers": subscribers}}),
+                   "subscriber 'shipping': samples.mustMatch[0] should be delivered but the filter policy drops it "
+                   "(first mismatch: dataversion)")
+    subscribers["shipping"]["samples"] = {"mustMatch": ["tests/fanout/data/missing.json"]}
+    assert_refused(run, stack_config(fanouts={"orders": {"subscribers": subscribers}}),
+                   "subscriber 'shipping'.samples.mustMatch[0]: sample event file", "missing.json")
