@@ -48,11 +48,11 @@ class Subscriber:
 
     name: str
     filter: CloudEventsFilter = field(default_factory=CloudEventsFilter)
-    samples: SampleEvents | None = None
     consumers: list[QueueConsumer] = field(default_factory=list)
     max_receive_count: int = 5
     retention_seconds: int = 345600
     visibility_timeout_seconds: int = 30
+    samples: SampleEvents | None = None
 
 
 @dataclass
