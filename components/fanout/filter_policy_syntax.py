@@ -145,7 +145,6 @@ def compile_policy(policy: Mapping[str, Any] | str, scope: str = "MessageBody") 
     if size > MAX_FILTER_POLICY_BYTES:
         raise FilterPolicyError("$", f"the filter policy is {size} bytes; SNS allows at most "
                                      f"{MAX_FILTER_POLICY_BYTES} bytes (256 KB)")
-    branches = _object(parsed, "", "", 1, [{}], scope)
     keys = key_count(parsed)
     if keys > MAX_FILTER_POLICY_KEYS:
         names = ", ".join(key for key in parsed if key != OR_KEY)
@@ -159,6 +158,8 @@ def compile_policy(policy: Mapping[str, Any] | str, scope: str = "MessageBody") 
                                      f"combinations of values; SNS allows at most "
                                      f"{MAX_FILTER_POLICY_COMBINATIONS}. Use a prefix ('order.*') instead of "
                                      "listing every value, or split the subscriber into several subscriptions")
+    # Expanded only once the limits hold: at most 150 combinations means at most 150 alternatives.
+    branches = _object(parsed, "", "", 1, [{}], scope)
     return CompiledPattern(tuple(tuple(branch.values()) for branch in branches))
 
 
