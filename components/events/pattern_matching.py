@@ -62,6 +62,15 @@ def _bind(bindings: dict[int, int], position: Position) -> dict[int, int] | None
     return bindings if extended is None else extended
 
 
+def _absent_here(field: Field, flat: FlatEvent, bindings: dict[int, int]) -> bool:
+    """``exists: false`` under the array elements chosen so far: no value of the field sits in them.
+
+    Within an array of objects, ``{"exists": false}`` looks at the elements the fields before it
+    (in name order) matched in, so in ``[{"a": 1}, {"b": 2}]`` there is no ``c`` beside ``b: 2``.
+    """
+    return field.absent_ok and all(_bind(bindings, position) is None for _, position in flat.get(field.path, ()))
+
+
 def _solve(fields: tuple[Field, ...], flat: FlatEvent, bindings: dict[int, int]) -> bool:
     """True if every field can be met by values from consistent array elements."""
     if not fields:
@@ -74,14 +83,25 @@ def _solve(fields: tuple[Field, ...], flat: FlatEvent, bindings: dict[int, int])
         extended = _bind(bindings, position)
         if extended is not None and _solve(rest, flat, extended):
             return True
-    return False
+    return _absent_here(first, flat, bindings) and _solve(rest, flat, bindings)
+
+
+def _ordered(branch: tuple[Field, ...]) -> tuple[Field, ...]:
+    """Fields in name order, the order EventBridge's matcher (AWS event-ruler) walks them in: an
+    ``exists: false`` field sees the array elements chosen by the fields whose names sort before it."""
+    return tuple(sorted(branch, key=lambda field: field.path))
+
+
+def _hopeless(field: Field, flat: FlatEvent) -> bool:
+    """A field no value can meet and whose absence cannot meet either."""
+    return not field.absent_ok and _candidates(field, flat) == []
 
 
 def _branch_matches(branch: tuple[Field, ...], flat: FlatEvent) -> bool:
     # Cheap rejection first: a field with no acceptable value can never be met.
-    if any(_candidates(field, flat) == [] for field in branch):
+    if any(_hopeless(field, flat) for field in branch):
         return False
-    return _solve(branch, flat, {})
+    return _solve(_ordered(branch), flat, {})
 
 
 def match_flat(compiled: CompiledPattern, flat: FlatEvent) -> bool:
@@ -92,9 +112,9 @@ def match_flat(compiled: CompiledPattern, flat: FlatEvent) -> bool:
 def _branch_mismatch(branch: tuple[Field, ...], flat: FlatEvent) -> tuple[int, str] | None:
     """(fields met before the first failure, what failed), or None if the branch matches."""
     for index, field in enumerate(branch):
-        if _candidates(field, flat) == []:
+        if _hopeless(field, flat):
             return index, field.path
-    if _solve(branch, flat, {}):
+    if _solve(_ordered(branch), flat, {}):
         return None
     paths = ", ".join(field.path for field in branch)
     return len(branch), f"{paths} (each matches somewhere, but not within the same array element)"

@@ -107,8 +107,10 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-# Each $or multiplies the alternatives; past this many the pattern is refused instead of exploding.
-MAX_BRANCHES = 4096
+# "Content filtering in Amazon EventBridge event patterns" ($or): PutRule, TestEventPattern and the
+# archive APIs refuse a pattern whose $or arrays give over 1000 rule combinations, counted by
+# multiplying the number of alternatives of every $or array in the pattern.
+MAX_OR_COMBINATIONS = 1000
 
 Branch = dict[str, Field]
 
@@ -119,10 +121,37 @@ def compile_pattern(pattern: Any) -> CompiledPattern:
         raise PatternError("$", f"an event pattern must be a JSON object, got {describe(pattern)}")
     if not pattern:
         raise PatternError("$", "an event pattern must name at least one field")
+    _check_or_combinations(pattern)
     branches = _compile_object(pattern, "", "", [{}], in_or=False)
     compiled = CompiledPattern(tuple(tuple(branch.values()) for branch in branches))
     _check_wildcard_complexity(compiled)
     return compiled
+
+
+def _or_arrays(node: Any, where: str) -> list[tuple[str, int]]:
+    """Every $or array in the pattern (its place and its number of alternatives)."""
+    found: list[tuple[str, int]] = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            location = _at(where, key)
+            if key == OR_KEY and isinstance(value, list):
+                found.append((location, len(value)))
+                for index, alternative in enumerate(value):
+                    found.extend(_or_arrays(alternative, f"{location}[{index}]"))
+            elif isinstance(value, dict):
+                found.extend(_or_arrays(value, location))
+    return found
+
+
+def _check_or_combinations(pattern: dict) -> None:
+    """Refuse a pattern whose $or arrays multiply to more than AWS's 1000 rule combinations."""
+    arrays = _or_arrays(pattern, "")
+    total = math.prod(count for _, count in arrays)
+    if total > MAX_OR_COMBINATIONS:
+        formula = " x ".join(str(count) for _, count in arrays)
+        raise PatternError(arrays[0][0], f"the $or arrays give {formula} = {total} rule combinations; EventBridge "
+                                         f"refuses more than {MAX_OR_COMBINATIONS} (split the rule, or list "
+                                         f"values in one field instead of one $or alternative each)")
 
 
 def _check_wildcard_complexity(compiled: CompiledPattern) -> None:
@@ -181,8 +210,6 @@ def _compile_or(value: Any, field_path: str, where: str, branches: list[Branch])
                                          f"{describe(alternative)}")
         copies = [dict(branch) for branch in branches]
         forked.extend(_compile_object(alternative, field_path, location, copies, in_or=True))
-        if len(forked) > MAX_BRANCHES:
-            raise PatternError(where, f"the $or combinations multiply to more than {MAX_BRANCHES} alternatives")
     return forked
 
 
@@ -274,9 +301,9 @@ def _cidr(argument: Any, where: str) -> Matcher:
     if mask >= address.max_prefixlen:
         raise PatternError(where, f"cidr {describe(text)}: IPv{address.version} mask bits must be below "
                                   f"{address.max_prefixlen} (match one address with an exact value instead)")
-    # AWS spans the block from the address as written up to the last address under the mask.
+    # The block is every address under the mask: host bits written after the mask are ignored.
     host_bits = (1 << (address.max_prefixlen - mask)) - 1
-    return Cidr(address.version, int(address), int(address) | host_bits)
+    return Cidr(address.version, int(address) & ~host_bits, int(address) | host_bits)
 
 
 def compile_wildcard(text: str, where: str) -> re.Pattern[str]:

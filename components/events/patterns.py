@@ -12,7 +12,9 @@ with one clear message instead of failing in AWS or silently dropping events.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
@@ -21,8 +23,8 @@ from components.events.pattern_matching import first_mismatch, flatten_event, ma
 from components.events.pattern_syntax import CompiledPattern, PatternError, compile_pattern
 
 __all__ = [
-    "PatternError", "check_pipe_support", "check_samples", "explain_mismatch", "matches", "pattern_json",
-    "validate_pattern",
+    "PatternError", "check_pipe_support", "check_samples", "explain_mismatch", "matches", "parse_pattern_number",
+    "pattern_json", "validate_pattern",
 ]
 
 
@@ -30,11 +32,43 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+class _Unrepresentable(float):
+    """A JSON number a double cannot hold (1E-325 underflows to 0, 1E400 overflows), with its text."""
+
+    text: str
+
+
+def parse_pattern_number(text: str) -> float:
+    """``parse_float`` for JSON/JSON5 loaders of patterns: keeps the text of a number a double cannot
+    hold (it still compares as 0 or infinity), so validation refuses it instead of reading 0."""
+    value = float(text)
+    if math.isinf(value) or (value == 0 and Decimal(text) != 0):
+        marked = _Unrepresentable(value)
+        marked.text = text
+        return marked
+    return value
+
+
+def _refuse_unrepresentable(node: Any, where: str) -> None:
+    """Refuse a number AWS cannot read as written rather than matching it as 0 (or infinity)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            _refuse_unrepresentable(value, f"{where}.{key}" if where else key)
+    elif isinstance(node, list):
+        for index, item in enumerate(node):
+            _refuse_unrepresentable(item, f"{where}[{index}]")
+    elif isinstance(node, _Unrepresentable):
+        kind = "underflows to 0" if node == 0 else "overflows"
+        raise PatternError(where or "$", f"the number {node.text} {kind} as a double; write a number within "
+                                         "the numeric limits (-5.0e9..5.0e9, six decimals)")
+
+
 def _parse_json(text: str, what: str) -> Any:
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        parsed = json.loads(text, parse_constant=_reject_constant, parse_float=parse_pattern_number)
     except ValueError as error:  # json.JSONDecodeError is a ValueError
         raise PatternError("$", f"{what} is not valid JSON: {error}") from None
+    return parsed
 
 
 def pattern_json(pattern: dict) -> str:
@@ -54,6 +88,7 @@ def _compile(pattern: dict | str, max_length: int | None) -> tuple[dict, Compile
         length = len(pattern)
     else:
         parsed = pattern
+    _refuse_unrepresentable(parsed, "")  # before JSON round trips turn 1E-325 into 0.0
     if not isinstance(parsed, dict):
         compile_pattern(parsed)  # raises the shape error at "$"
     try:

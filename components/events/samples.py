@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from components.errors import ConfigError
-from components.events.patterns import check_samples
+from components.events.patterns import check_samples, parse_pattern_number
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,13 +33,16 @@ class SampleEvents(BaseModel):
 
 
 def load_json_document(path: Path) -> Any:
-    """A JSON file, or JSON5 (comments, trailing commas) when it is not plain JSON; ValueError if neither."""
+    """A JSON file, or JSON5 (comments, trailing commas) when it is not plain JSON; ValueError if neither.
+
+    Numbers a double cannot hold keep their text, so a pattern holding 1E-325 is refused, not read as 0.
+    """
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise ValueError(f"{path}: cannot read: {error.strerror or error}") from None
     try:
-        return json.loads(text)
+        return json.loads(text, parse_float=parse_pattern_number)
     except ValueError:
         pass
     try:
@@ -47,7 +50,7 @@ def load_json_document(path: Path) -> Any:
     except ImportError:  # pragma: no cover - json5 ships with requirements-dev.txt
         raise ValueError(f"{path}: not valid JSON (install json5 to read JSON5)") from None
     try:
-        return json5.loads(text)
+        return json5.loads(text, parse_float=parse_pattern_number)
     except ValueError as error:
         raise ValueError(f"{path}: neither JSON nor JSON5: {error}") from None
 
@@ -68,6 +71,13 @@ def _resolve(samples: list[dict[str, Any] | str], key: str, root: Path) -> list[
     return events
 
 
+def load_sample_events(samples: SampleEvents, *, where: str,
+                       root: Path = PROJECT_ROOT) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(mustMatch, mustNotMatch) as objects, files read relative to ``root``; ConfigError naming the key."""
+    return (_resolve(samples.must_match, f"{where}.samples.mustMatch", root),
+            _resolve(samples.must_not_match, f"{where}.samples.mustNotMatch", root))
+
+
 def check_sample_events(pattern: dict | str, samples: SampleEvents | None, *, where: str,
                         root: Path = PROJECT_ROOT) -> None:
     """Load the samples (files relative to ``root``) and refuse the pattern if one disagrees with it.
@@ -76,6 +86,5 @@ def check_sample_events(pattern: dict | str, samples: SampleEvents | None, *, wh
     """
     if samples is None:
         return
-    must_match = _resolve(samples.must_match, f"{where}.samples.mustMatch", root)
-    must_not_match = _resolve(samples.must_not_match, f"{where}.samples.mustNotMatch", root)
+    must_match, must_not_match = load_sample_events(samples, where=where, root=root)
     check_samples(pattern, must_match=must_match, must_not_match=must_not_match, where=where)

@@ -23,20 +23,28 @@ from components.buses.queues import (
 )
 from components.context import StackContext
 from components.errors import ConfigError
+from components.events.samples import SampleEvents, load_sample_events
 from components.fanout.consumers import QueueConsumer, check_queue_consumers, wire_consumers
 from components.fanout.filter_policy import (
     CloudEventsFilter,
     FilterPolicyError,
     build_filter_policy,
+    check_policy_samples,
     filter_policy_json,
 )
 
 AWS_MANAGED_SNS_KEY = "alias/aws/sns"
+# Subscribers filter on the CloudEvent itself (the message body), delivered raw to their queue.
+FILTER_POLICY_SCOPE = "MessageBody"
 
 
 @dataclass
 class Subscriber:
-    """One consumer group: its queue receives exactly the CloudEvents ``filter`` selects."""
+    """One consumer group: its queue receives exactly the CloudEvents ``filter`` selects.
+
+    ``samples`` are CloudEvents (message bodies) the filter must deliver (``mustMatch``) and must
+    drop (``mustNotMatch``), checked before anything is declared.
+    """
 
     name: str
     filter: CloudEventsFilter = field(default_factory=CloudEventsFilter)
@@ -44,6 +52,7 @@ class Subscriber:
     max_receive_count: int = 5
     retention_seconds: int = 345600
     visibility_timeout_seconds: int = 30
+    samples: SampleEvents | None = None
 
 
 @dataclass
@@ -72,6 +81,11 @@ def subscriber_policies(name: str, subscribers: list[Subscriber], *, warn: bool 
             policies[subscriber.name] = build_filter_policy(subscriber.filter)
         except FilterPolicyError as error:
             raise ConfigError(f"{where}: subscriber '{subscriber.name}': {error}") from None
+        if subscriber.samples is not None:
+            label = f"{where}: subscriber '{subscriber.name}'"
+            must_match, must_not_match = load_sample_events(subscriber.samples, where=label)
+            check_policy_samples(policies[subscriber.name], must_match=must_match, must_not_match=must_not_match,
+                                 scope=FILTER_POLICY_SCOPE, where=label)
         check_queue_consumers(f"{where}: subscriber '{subscriber.name}'", subscriber.consumers, warn=warn)
     filtered = sum(1 for policy in policies.values() if policy)
     if filtered > MAX_FILTER_POLICIES_PER_TOPIC:
@@ -142,7 +156,7 @@ class CloudEventsFanout(pulumi.ComponentResource):
             endpoint=queue.arn,
             raw_message_delivery=True,
             filter_policy=filter_policy_json(policy) if policy else None,
-            filter_policy_scope="MessageBody" if policy else None,
+            filter_policy_scope=FILTER_POLICY_SCOPE if policy else None,
             redrive_policy=dlq.arn.apply(lambda arn: json.dumps({"deadLetterTargetArn": arn})),
             # The queue policy must exist first or the first deliveries are refused.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[queue_policy, dlq_policy]),

@@ -1,7 +1,11 @@
-"""SNS message-body filter policies built from CloudEvents attributes, checked against SNS limits.
+"""SNS filter policies: build them from CloudEvents attributes, check them as SNS does, match messages.
 
-Pure functions (no Pulumi): the fan-out component and the moto test use the same builder, so the
-policy that is tested is the policy that is deployed.
+Pure functions (no Pulumi): the fan-out component, the ``python -m org pattern`` command and the
+tests use the same code, so the policy that is tested is the policy that is deployed.
+
+    check_filter_policy(policy, scope="MessageBody")      -> None, or FilterPolicyError
+    matches(policy, message, scope="MessageBody")         -> bool, as SNS decides
+    build_filter_policy(CloudEventsFilter.of(type=[...])) -> the policy for a subscriber
 """
 
 from __future__ import annotations
@@ -10,26 +14,103 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
-from components.buses.limits import (
-    MAX_FILTER_POLICY_BYTES,
-    MAX_FILTER_POLICY_COMBINATIONS,
-    MAX_FILTER_POLICY_KEYS,
+from components.errors import ConfigError
+from components.events.pattern_matching import first_mismatch, match_flat
+from components.events.pattern_syntax import CompiledPattern
+from components.fanout.filter_policy_matching import UnusableMessageError, message_fields
+from components.fanout.filter_policy_syntax import (
+    OPERATORS,
+    SCOPES,
+    FilterPolicyError,
+    combinations,
+    compile_policy,
+    parse_policy,
 )
+
+__all__ = [
+    "OPERATORS", "SCOPES", "CloudEventsFilter", "FilterPolicyError", "build_filter_policy", "check_filter_policy",
+    "check_policy_samples", "combinations", "explain_mismatch", "filter_policy_json", "matches",
+]
 
 # CloudEvents attribute names: lower-case letters and digits (the spec recommends <= 20 chars).
 ATTRIBUTE_NAME = re.compile(r"^[a-z0-9]{1,20}$")
 # Attributes with their own field in CloudEventsFilter; extensions may not reuse them.
 CORE_FILTER_ATTRIBUTES = ("source", "type", "dataversion")
-# SNS filter operators a value list may use besides plain strings.
-OPERATORS = ("prefix", "suffix", "anything-but", "exists", "equals-ignore-case")
 
 Matcher = str | dict[str, Any]
 
 
-class FilterPolicyError(ValueError):
-    """A filter that SNS would reject or that cannot express what was asked."""
+@lru_cache(maxsize=512)
+def _compiled(text: str, scope: str) -> CompiledPattern:
+    return compile_policy(text, scope)
+
+
+def _compile(policy: Mapping[str, Any] | str, scope: str) -> CompiledPattern:
+    if isinstance(policy, str):
+        return _compiled(policy, scope)
+    parsed, _ = parse_policy(policy)  # refuses what is not JSON data
+    return _compiled(json.dumps(parsed, separators=(",", ":"), ensure_ascii=False), scope)
+
+
+def check_filter_policy(policy: Mapping[str, Any] | str, scope: str = "MessageBody") -> None:
+    """Refuse a policy SNS would refuse for ``scope``: raises FilterPolicyError naming the place,
+    the value and the rule (operators, operands, numbers, CIDR blocks, keys, combinations, size)."""
+    _compile(policy, scope)
+
+
+def matches(policy: Mapping[str, Any] | str, message: Any, scope: str = "MessageBody") -> bool:
+    """Would SNS deliver ``message`` through a subscription with this policy and scope?
+
+    For ``MessageBody`` the message is the body (a JSON string or the parsed object); for
+    ``MessageAttributes`` it is the attributes map, ``{"name": {"Type": "String", "Value": "x"}}``.
+    The policy is validated first (FilterPolicyError).
+    """
+    compiled = _compile(policy, scope)
+    fields = message_fields(message, scope)
+    return fields is not None and match_flat(compiled, fields)
+
+
+def explain_mismatch(policy: Mapping[str, Any] | str, message: Any, scope: str = "MessageBody") -> str | None:
+    """Where the message first fails the policy (a key path), or None if it matches."""
+    compiled = _compile(policy, scope)
+    fields = message_fields(message, scope)
+    if fields is None:
+        return "the message body is not a JSON object"
+    return first_mismatch(compiled, fields)
+
+
+def check_policy_samples(policy: Mapping[str, Any] | str | None, *, must_match: Sequence[Any] = (),
+                         must_not_match: Sequence[Any] = (), scope: str = "MessageBody", where: str) -> None:
+    """Refuse a policy that rejects a message it should deliver, or delivers one it should not.
+
+    ``None`` is no policy (every message is delivered). Raises one ConfigError listing every problem,
+    each line starting with ``where``.
+    """
+    problems: list[str] = []
+    for expected, samples in ((True, must_match), (False, must_not_match)):
+        label = "mustMatch" if expected else "mustNotMatch"
+        for index, sample in enumerate(samples):
+            if policy is None:
+                mismatch = None
+            else:
+                try:
+                    mismatch = explain_mismatch(policy, sample, scope)
+                except FilterPolicyError as error:
+                    raise ConfigError(f"{where}: invalid filter policy at {error}") from None
+                except UnusableMessageError as error:
+                    problems.append(f"samples.{label}[{index}] is unusable: {error}")
+                    continue
+            if expected and mismatch is not None:
+                problems.append(f"samples.{label}[{index}] should be delivered but the filter policy drops it "
+                                f"(first mismatch: {mismatch})")
+            elif not expected and mismatch is None:
+                reason = "the subscriber has no filter" if policy is None else "the filter policy delivers it"
+                problems.append(f"samples.{label}[{index}] should not be delivered but {reason}")
+    if problems:
+        raise ConfigError("\n".join(f"{where}: {problem}" for problem in problems))
 
 
 @dataclass(frozen=True)
@@ -37,8 +118,9 @@ class CloudEventsFilter:
     """Which CloudEvents a subscriber wants: each attribute lists accepted values (OR), attributes AND.
 
     A value is an exact string, a string ending in ``*`` (prefix match, ``order.*``) or one SNS
-    operator object (``{"prefix": ...}``, ``{"anything-but": [...]}``, ``{"exists": true}`` ...).
-    An attribute left empty is not filtered on.
+    operator object (``{"prefix": ...}``, ``{"suffix": ...}``, ``{"equals-ignore-case": ...}``,
+    ``{"anything-but": [...]}`` or ``{"anything-but": {"prefix": ...}}``, ``{"numeric": [...]}``,
+    ``{"exists": true}``, ``{"cidr": ...}``). An attribute left empty is not filtered on.
     """
 
     source: tuple[Matcher, ...] = ()
@@ -63,39 +145,19 @@ def _matcher(attribute: str, value: Matcher) -> Any:
         if value.endswith("*"):
             stem = value[:-1]
             if not stem or "*" in stem:
-                raise FilterPolicyError(
-                    f"{attribute}: {value!r}: only a trailing '*' (prefix match) is supported"
-                )
+                raise FilterPolicyError(attribute, f"{value!r}: only a trailing '*' (prefix match) is supported")
             return {"prefix": stem}
         return value
-    if isinstance(value, dict) and len(value) == 1:
-        (operator, operand), = value.items()
-        if operator not in OPERATORS:
-            raise FilterPolicyError(
-                f"{attribute}: operator {operator!r} is not one of {', '.join(OPERATORS)}"
-            )
-        if operator == "exists" and not isinstance(operand, bool):
-            raise FilterPolicyError(f"{attribute}: 'exists' takes true or false")
-        if operator in ("prefix", "suffix", "equals-ignore-case") and not (
-            isinstance(operand, str) and operand
-        ):
-            raise FilterPolicyError(f"{attribute}: {operator!r} takes a non-empty string")
-        if operator == "anything-but" and not (
-            isinstance(operand, str)
-            or (isinstance(operand, list) and operand and all(isinstance(v, str) for v in operand))
-        ):
-            raise FilterPolicyError(f"{attribute}: 'anything-but' takes a string or a list of strings")
-        return {operator: operand}
-    raise FilterPolicyError(
-        f"{attribute}: {value!r} is neither a string nor one operator object like {{'prefix': 'order.'}}"
-    )
+    if isinstance(value, dict):
+        return value  # operators are checked with the whole policy, which names their place
+    raise FilterPolicyError(attribute, f"{value!r} is neither a string nor one operator object like "
+                                       "{'prefix': 'order.'}")
 
 
 def build_filter_policy(spec: CloudEventsFilter) -> dict[str, list[Any]] | None:
     """The SNS filter policy (scope MessageBody) for ``spec``; None when it filters nothing.
 
-    Checked against the SNS limits before it is returned, so a policy that comes back is one
-    SNS accepts.
+    Checked as SNS checks it before it is returned, so a policy that comes back is one SNS accepts.
     """
     policy: dict[str, list[Any]] = {}
     attributes: list[tuple[str, Sequence[Matcher]]] = [
@@ -103,63 +165,24 @@ def build_filter_policy(spec: CloudEventsFilter) -> dict[str, list[Any]] | None:
     ]
     for name, values in spec.extensions.items():
         if name in CORE_FILTER_ATTRIBUTES:
-            raise FilterPolicyError(f"extension {name!r}: use the {name!r} field, not an extension")
+            raise FilterPolicyError(f"extensions.{name}", f"use the {name!r} field, not an extension")
         if not ATTRIBUTE_NAME.match(name):
-            raise FilterPolicyError(
-                f"extension {name!r}: CloudEvents attribute names are 1-20 lower-case letters or digits"
-            )
+            raise FilterPolicyError(f"extensions.{name}", "CloudEvents attribute names are 1-20 lower-case "
+                                                          "letters or digits")
         attributes.append((name, values))
     for name, values in attributes:
         if not values:
             continue
-        matchers = [_matcher(name, value) for value in values]
-        unique = []
-        for matcher in matchers:
+        unique: list[Any] = []
+        for value in values:
+            matcher = _matcher(name, value)
             if matcher not in unique:
                 unique.append(matcher)
         policy[name] = unique
     if not policy:
         return None
-    check_filter_policy(policy)
+    check_filter_policy(policy, "MessageBody")
     return policy
-
-
-def combinations(policy: Mapping[str, Any], depth: int = 1) -> int:
-    """Total combinations as SNS counts them: the product of each array's length (times its depth
-    for keys nested in a message-body policy)."""
-    total = 1
-    for key, value in policy.items():
-        if isinstance(value, Mapping):
-            total *= combinations(value, depth + 1)
-        elif isinstance(value, list):
-            if key == "$or":
-                for branch in value:
-                    total *= combinations(branch, depth + 1)
-            total *= len(value) * depth
-    return total
-
-
-def check_filter_policy(policy: Mapping[str, Any]) -> None:
-    """Refuse a policy over the SNS limits: keys, combinations and size."""
-    if len(policy) > MAX_FILTER_POLICY_KEYS:
-        raise FilterPolicyError(
-            f"filter policy has {len(policy)} keys ({', '.join(policy)}); SNS allows at most "
-            f"{MAX_FILTER_POLICY_KEYS} keys per filter policy. Filter on fewer attributes, or split "
-            "the consumer into several subscriptions"
-        )
-    total = combinations(policy)
-    if total > MAX_FILTER_POLICY_COMBINATIONS:
-        counts = " x ".join(str(len(v)) for v in policy.values() if isinstance(v, list))
-        raise FilterPolicyError(
-            f"filter policy is too complex: {counts} = {total} combinations of values; SNS allows at "
-            f"most {MAX_FILTER_POLICY_COMBINATIONS}. Use a prefix ('order.*') instead of listing "
-            "every value, or split the consumer into several subscriptions"
-        )
-    size = len(json.dumps(policy, separators=(",", ":")).encode("utf-8"))
-    if size > MAX_FILTER_POLICY_BYTES:
-        raise FilterPolicyError(
-            f"filter policy is {size} bytes; SNS allows at most {MAX_FILTER_POLICY_BYTES} bytes (256 KB)"
-        )
 
 
 def filter_policy_json(policy: Mapping[str, Any]) -> str:

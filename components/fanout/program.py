@@ -9,6 +9,9 @@ Example (one topic ``orders``; each subscriber gets its own filtered queue)::
             filter: {source: [com.acme.orders], type: [order.placed], dataversion: ["1.0"]}
           analytics:
             filter: {type: ["order.*"]}
+            samples:   # checked against the filter before anything is declared
+              mustMatch: [{type: order.placed, source: com.acme.orders}]
+              mustNotMatch: [{type: payment.captured, source: com.acme.orders}]
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from components.buses.limits import (
 )
 from components.context import NAMESPACE
 from components.errors import ConfigError
+from components.events.samples import SampleEvents
 from components.fanout.component import (
     AWS_MANAGED_SNS_KEY,
     CloudEventsFanout,
@@ -68,6 +72,8 @@ class SubscriberSettings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
     filter: FilterSettings = Field(default_factory=FilterSettings)
+    samples: SampleEvents | None = Field(
+        default=None, description="CloudEvents the filter must deliver (mustMatch) and drop (mustNotMatch)")
     consumers: list[QueueConsumer] = Field(default_factory=list)
     max_receive_count: int = Field(default=5, ge=1, le=MAX_RECEIVE_COUNT, alias="maxReceiveCount")
     retention_seconds: int = Field(default=345600, ge=MIN_MESSAGE_RETENTION_SECONDS,
@@ -126,6 +132,7 @@ def fanout_args(program: Any, topic: str, settings: FanoutSettings) -> CloudEven
             Subscriber(
                 name=name,
                 filter=sub.filter.to_filter(),
+                samples=sub.samples,
                 consumers=list(sub.consumers),
                 max_receive_count=sub.max_receive_count,
                 retention_seconds=sub.retention_seconds,

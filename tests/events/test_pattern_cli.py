@@ -91,3 +91,46 @@ def test_pipes_flag_refuses_bus_only_operators(tmp_path):
     assert "detail.file[0].wildcard: wildcard works on event bus rules but not in EventBridge Pipes" in result.stderr
     long = write(tmp_path / "long.json", {"source": ["x" * 4100]})
     assert "the limit is 4096" in cli("--pattern", long, "--event", event, "--pipes").stderr
+
+
+POLICY = {"store": ["example_corp"], "price_usd": [{"numeric": [">=", 100]}]}
+
+
+def test_sns_policy_on_message_bodies(tmp_path):
+    policy = write(tmp_path / "policy.json", POLICY)
+    big = write(tmp_path / "big.json", {"store": "example_corp", "price_usd": 210.75})
+    small = write(tmp_path / "small.json", {"store": "example_corp", "price_usd": 5})
+    result = cli("--sns", "--pattern", policy, "--event", big, "--event", small)
+    assert result.returncode == 1, result.stderr
+    assert result.stdout.splitlines() == [f"MATCH     {big}", f"NO MATCH  {small}  (first mismatch: price_usd)"]
+
+
+def test_sns_policy_on_message_attributes(tmp_path):
+    policy = write(tmp_path / "policy.json", POLICY)
+    attributes = write(tmp_path / "attributes.json", {"store": {"Type": "String", "Value": "example_corp"},
+                                                      "price_usd": {"Type": "Number", "Value": "210.75"}})
+    result = cli("--sns", "--scope", "MessageAttributes", "--pattern", policy, "--event", attributes)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [f"MATCH     {attributes}"]
+    # The same file read as a message body does not match: the values are {Type, Value} objects.
+    assert cli("--sns", "--pattern", policy, "--event", attributes).returncode == 1
+
+
+def test_invalid_sns_policy_exits_2_naming_the_place_and_scope(tmp_path):
+    nested = write(tmp_path / "policy.json", {"detail": {"store": ["x"]}})
+    event = write(tmp_path / "event.json", {"detail": {"store": "x"}})
+    assert cli("--sns", "--pattern", nested, "--event", event).returncode == 0
+    result = cli("--sns", "--scope", "MessageAttributes", "--pattern", nested, "--event", event)
+    assert result.returncode == 2
+    assert "invalid SNS filter policy (MessageAttributes)" in result.stderr
+    assert "detail: a nested object" in result.stderr and "Traceback" not in result.stderr
+    wildcard = write(tmp_path / "wildcard.json", {"store": [{"wildcard": "ex*"}]})
+    result = cli("--sns", "--pattern", wildcard, "--event", event)
+    assert result.returncode == 2 and "store[0].wildcard: unrecognized match type 'wildcard'" in result.stderr
+
+
+def test_scope_without_sns_is_refused(tmp_path):
+    pattern = write(tmp_path / "pattern.json", PATTERN)
+    event = write(tmp_path / "event.json", {"source": "shop.orders"})
+    result = cli("--scope", "MessageBody", "--pattern", pattern, "--event", event)
+    assert result.returncode == 2 and "add --sns" in result.stderr

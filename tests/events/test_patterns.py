@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import json5
 import pytest
 
 from components.errors import ConfigError
@@ -205,11 +206,24 @@ def test_a_later_field_on_the_same_path_replaces_the_earlier_one_like_aws():
     assert not matches(or_then_shared, {"a": "y"})
 
 
-def test_or_combinations_are_bounded():
-    pattern = {f"f{i}": {"$or": [{"a": ["x"]}, {"b": ["y"]}]} for i in range(13)}  # 2**13 alternatives
+def test_or_over_1000_rule_combinations_is_invalid_as_aws_documents():
+    # "Content filtering in Amazon EventBridge event patterns": over 1000 rule combinations, counted
+    # by multiplying the number of arguments of each $or array, is an InvalidEventPatternException.
+    pattern = {f"f{i}": {"$or": [{"a": ["x"]}, {"b": ["y"]}]} for i in range(10)}  # 2**10 = 1024
     error = rejection(pattern)
-    assert "more than 4096 alternatives" in error.reason
-    assert error.path.endswith(".$or")
+    assert "= 1024 rule combinations; EventBridge refuses more than 1000" in error.reason
+    assert error.path == "f0.$or"
+    validate_pattern({f"f{i}": {"$or": [{"a": ["x"]}, {"b": ["y"]}]} for i in range(9)})  # 512
+    nested = {"$or": [{"a": ["x"]}, {"$or": [{"b": ["y"]}] + [{f"c{i}": ["z"]} for i in range(500)]}]}
+    assert "2 x 501 = 1002" in rejection(nested).reason  # a $or inside a $or multiplies too
+
+
+def test_numbers_that_underflow_or_overflow_are_refused_not_read_as_zero():
+    error = rejection('{"detail": {"n": [{"numeric": ["<", 1E-325]}]}}')
+    assert error.path == "detail.n[0].numeric[1]" and "1E-325 underflows to 0" in error.reason
+    assert rejection('{"n": [1e-400]}').path == "n[0]"
+    assert "overflows" in rejection('{"n": [{"anything-but": [1E400]}]}').reason
+    assert matches('{"n": [{"numeric": ["=", 0E-5]}]}', {"n": 0})  # a written zero is zero
 
 
 def test_wildcard_escapes_and_anchoring():
@@ -222,12 +236,14 @@ def test_wildcard_escapes_and_anchoring():
     assert matches({"f": [{"wildcard": "*"}]}, {"f": ""})
 
 
-def test_cidr_spans_from_the_written_address_like_aws():
-    block = {"ip": [{"cidr": "10.0.0.128/24"}]}  # AWS does not clear the host bits
+def test_cidr_with_host_bits_set_covers_the_whole_block():
+    block = {"ip": [{"cidr": "10.0.0.128/24"}]}  # the host bits after the mask are ignored
     assert matches(block, {"ip": "10.0.0.200"})
     assert matches(block, {"ip": "10.0.0.255"})
-    assert not matches(block, {"ip": "10.0.0.5"})
+    assert matches(block, {"ip": "10.0.0.5"})
+    assert matches(block, {"ip": "10.0.0.0"})
     assert not matches(block, {"ip": "10.0.1.0"})
+    assert not matches(block, {"ip": "9.255.255.255"})
     assert matches({"ip": [{"cidr": "2001:db8::/32"}]}, {"ip": "2001:0DB8:ffff::1"})
 
 
@@ -336,3 +352,26 @@ def test_pipes_accept_the_shared_operators():
                                    {"suffix": {"equals-ignore-case": "S"}}, {"exists": True}]},
                "wildcard": ["a field may be called wildcard"]}
     assert check_pipe_support(pattern) == pattern
+
+
+def test_exists_false_in_an_array_of_objects_looks_at_the_element_matched_so_far():
+    # Fields are walked in name order (as AWS event-ruler does): "wrap" comes after "sku", so it is
+    # judged in the item "sku" matched; "gift" comes first, when no item is chosen yet.
+    event = {"detail": {"items": [{"sku": "a", "wrap": True, "gift": True}, {"sku": "b"}]}}
+    assert matches({"detail": {"items": {"sku": ["b"], "wrap": [{"exists": False}]}}}, event)
+    assert not matches({"detail": {"items": {"sku": ["a"], "wrap": [{"exists": False}]}}}, event)
+    assert not matches({"detail": {"items": {"sku": ["b"], "gift": [{"exists": False}]}}}, event)
+    # Without another field to pick an element, any element with the field makes it exist.
+    assert not matches({"detail": {"items": {"wrap": [{"exists": False}]}}}, event)
+    assert matches({"detail": {"items": {"ribbon": [{"exists": False}]}}}, event)
+
+
+def test_json5_loaded_patterns_keep_unrepresentable_numbers_for_validation(tmp_path):
+    from components.events.patterns import parse_pattern_number
+    from components.events.samples import load_json_document
+
+    pattern = json5.loads("{n: [{numeric: ['>', 1E-325]}]}", parse_float=parse_pattern_number)
+    assert "1e-325 underflows to 0" in rejection(pattern).reason
+    path = tmp_path / "p.json5"
+    path.write_text("// comment\n{n: [1E-325],}")
+    assert rejection(load_json_document(path)).path == "n[0]"

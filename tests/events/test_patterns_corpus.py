@@ -1,6 +1,7 @@
 """Every AWS-recorded EventBridge pattern case: match, no match (``_NEG``) or invalid (``_EXC``).
 
 The cases live outside the repository (``shared/testdata/eventbridge-patterns`` beside the clone).
+Without them the suite fails (``test_the_whole_corpus_is_there``); it never skips.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from pathlib import Path
 import json5
 import pytest
 
-from components.events.patterns import PatternError, matches, validate_pattern
+from components.events.patterns import PatternError, matches, parse_pattern_number, validate_pattern
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RELATIVE = Path("shared") / "testdata" / "eventbridge-patterns"
@@ -37,9 +38,12 @@ MULTI_KEY_EVENT = "complex_multi_key_event.json"
 MULTI_KEY_PATTERN = "complex_multi_key_event_pattern.json"
 
 
+MISSING = "<corpus missing>"
+
+
 def case_files() -> list[str]:
     if not CASES.is_dir():
-        return []
+        return [MISSING]  # one case that fails, rather than an empty (skipped) parametrization
     return sorted(p.name for p in CASES.iterdir() if p.suffix in (".json5", ".json"))
 
 
@@ -56,19 +60,20 @@ def load_case(name: str) -> tuple[dict | str, dict | str]:
     """(pattern, event) of one case file."""
     if name in (MULTI_KEY_EVENT, MULTI_KEY_PATTERN):
         return (CASES / MULTI_KEY_PATTERN).read_text(), (CASES / MULTI_KEY_EVENT).read_text()
-    document = json5.loads((CASES / name).read_text())
+    document = json5.loads((CASES / name).read_text(), parse_float=parse_pattern_number)
     return document["EventPattern"], document["Event"]
 
 
-pytestmark = pytest.mark.skipif(not CASES.is_dir(), reason=f"pattern cases not found at {CASES}")
-
-
 def test_the_whole_corpus_is_there():
+    # CI always has shared/ beside the clone: a missing corpus is a failure, never a silent skip.
+    assert CASES.is_dir(), (f"the AWS-recorded pattern cases are missing: expected {CASES} "
+                            "(shared/ beside the clone, or set GROUNDWORK_PATTERN_CASES)")
     assert len(case_files()) == 157
 
 
 @pytest.mark.parametrize("name", case_files())
 def test_recorded_case(name: str):
+    assert name != MISSING, f"the AWS-recorded pattern cases are missing: expected {CASES}"
     pattern, event = load_case(name)
     outcome = expected_outcome(name)
     if outcome == "invalid":

@@ -234,3 +234,51 @@ def test_component_used_directly_refuses_before_registering_anything(run):
     finally:
         RecordingMonitor.RegisterResource = original
     assert [t for t in recorded if t != "pulumi:pulumi:Stack"] == []
+
+
+def test_subscriber_samples_that_agree_with_the_filter_pass(run):
+    subscribers = copy.deepcopy(SUBSCRIBERS)
+    subscribers["billing"]["samples"] = {
+        "mustMatch": [{"source": "com.acme.orders", "type": "order.placed", "dataversion": "1.0"}],
+        "mustNotMatch": [{"source": "com.acme.orders", "type": "order.placed", "dataversion": "2.0"}],
+    }
+    result = run(build, config=stack_config(fanouts={"orders": {"subscribers": subscribers}}))
+    assert result.one("aws:sns/topicSubscription:TopicSubscription", "fanout-orders-billing-subscription")
+
+
+def test_subscriber_samples_that_disagree_stop_the_deploy_before_anything_is_declared(run):
+    subscribers = copy.deepcopy(SUBSCRIBERS)
+    subscribers["analytics"]["samples"] = {
+        "mustMatch": [{"source": "com.acme.orders", "type": "refund.issued"}],
+        "mustNotMatch": [{"source": "com.acme.orders", "type": "order.cancelled"}],
+    }
+    message = assert_refused(run, stack_config(fanouts={"orders": {"subscribers": subscribers}}),
+                             "subscriber 'analytics': samples.mustMatch[0] should be delivered but the filter "
+                             "policy drops it (first mismatch: type)",
+                             "subscriber 'analytics': samples.mustNotMatch[0] should not be delivered but the "
+                             "filter policy delivers it")
+    assert "Traceback" not in message
+
+
+def test_samples_on_an_unfiltered_subscriber_catch_a_forgotten_filter(run):
+    subscribers = {"everything": {"samples": {"mustNotMatch": [{"type": "order.placed"}]}}}
+    assert_refused(run, stack_config(fanouts={"orders": {"subscribers": subscribers}}),
+                   "samples.mustNotMatch[0] should not be delivered but the subscriber has no filter")
+
+
+def test_unknown_sample_keys_are_refused(run):
+    subscribers = copy.deepcopy(SUBSCRIBERS)
+    subscribers["billing"]["samples"] = {"mustMatchh": []}
+    assert_refused(run, stack_config(fanouts={"orders": {"subscribers": subscribers}}), "mustMatchh")
+
+
+def test_subscriber_samples_can_be_files_relative_to_the_project(run):
+    subscribers = copy.deepcopy(SUBSCRIBERS)
+    subscribers["billing"]["samples"] = {"mustMatch": ["tests/fanout/data/order-placed-v1.json5"]}
+    subscribers["shipping"]["samples"] = {"mustMatch": ["tests/fanout/data/order-placed-v1.json5"]}
+    assert_refused(run, stack_config(fanouts={"orders": {"subscribers": subscribers}}),
+                   "subscriber 'shipping': samples.mustMatch[0] should be delivered but the filter policy drops it "
+                   "(first mismatch: dataversion)")
+    subscribers["shipping"]["samples"] = {"mustMatch": ["tests/fanout/data/missing.json"]}
+    assert_refused(run, stack_config(fanouts={"orders": {"subscribers": subscribers}}),
+                   "subscriber 'shipping'.samples.mustMatch[0]: sample event file", "missing.json")
