@@ -3,6 +3,7 @@
 import gc
 
 from groundwork_policies import (
+                                 awsrules,
                                  ephemeral,
                                  events,
                                  fastpath,
@@ -31,6 +32,7 @@ PolicyPack(
         *security.policies(),
         *events.policies(),
         *organization.policies(),
+        *awsrules.policies(),
         *waivers.policies(),  # last: reports what the policies above waived
     ],
     description="Groundwork conventions and security baseline for AWS stacks.",
