@@ -58,8 +58,7 @@ ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 FUNCTION = "aws:lambda/function:Function"
 XRAY_ACTIONS = ("xray:puttracesegments", "xray:puttelemetryrecords")
 # AWS managed policies that grant both X-Ray actions (their documents ship with moto).
-XRAY_MANAGED = ("AWSXRayDaemonWriteAccess", "AWSXrayWriteOnlyAccess", "AWSXrayFullAccess",
-                "AWSLambdaTracerAccessExecutionRole")
+XRAY_MANAGED = ("AWSXRayDaemonWriteAccess", "AWSXrayWriteOnlyAccess", "AWSXrayFullAccess")
 
 
 def _region(resource: Resource) -> str:
@@ -83,7 +82,7 @@ def duplicate_names(resources: list[Resource]) -> Iterator[tuple[Resource, Rule]
             where = "the account" if scope == GLOBAL else f"region {key[1]} of the account"
             yield resource, Rule(".".join(keys) if len(keys) > 1 else keys[0], "/".join(map(str, values)),
                                  f"'{first.name}' already has this name in {where}: AWS refuses the second "
-                                 "(already exists)", "aws-duplicate-name")
+                                 "(already exists) or both would manage one resource", "aws-duplicate-name")
 
 
 def _role_name(arn: Any) -> str | None:

@@ -237,7 +237,7 @@ def _check_statement(document: Document, where: str, statement: Mapping[str, Any
     patterns = [a for a in _as_list(statement.get("Action", statement.get("NotAction"))) if a is not UNKNOWN]
     if not patterns:
         issues.append(Rule(f"{where} Action", None, "a statement needs Action or NotAction", "iam-policy-grammar"))
-    unknown = [p for p in patterns if not isinstance(p, str) or (p != "*" and not data.expand(p))]
+    unknown = [p for p in patterns if not isinstance(p, str) or (not _any_service(p) and not data.expand(p))]
     if unknown:
         issues.append(Rule(f"{where} Action", ", ".join(map(str, unknown)),
                            "matches no IAM action of the Service Authorization Reference (misspelt, or a "
@@ -254,7 +254,7 @@ def _check_statement(document: Document, where: str, statement: Mapping[str, Any
     no_rlp: list[str] = []
     misfit: list[str] = []
     for pattern in patterns:
-        if not isinstance(pattern, str) or pattern == "*" or pattern in unknown:
+        if not isinstance(pattern, str) or _any_service(pattern) or pattern in unknown:
             continue
         actions = data.expand(pattern)
         if "*" in pattern or "?" in pattern:  # a wildcard: some expanded action must fit some resource
@@ -281,6 +281,12 @@ def _check_statement(document: Document, where: str, statement: Mapping[str, Any
             f"cannot act on Resource {_show(specific)}: none of it is of the action's resource types "
             f"({'; '.join(kinds) or 'none'})", "iam-resource-type", error=not deny))
     return issues
+
+
+def _any_service(pattern: str) -> bool:
+    """``*`` or a wildcard service prefix (``*:*``): any action of any service, nothing to look up."""
+    service = pattern.partition(":")[0]
+    return pattern == "*" or "*" in service or "?" in service
 
 
 def _show(resources: list[str]) -> str:
