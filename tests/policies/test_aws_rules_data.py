@@ -83,3 +83,21 @@ def test_the_dataset_knows_the_actions_of_issue_12():
                 "xray:PutTraceSegments", "xray:PutTelemetryRecords"):
         assert action(key).resource_arns == (), key
     assert all("/consumer/" in t for t in action("kinesis:SubscribeToShard").resource_arns)
+
+
+def test_the_table_covers_every_resource_type_the_project_declares():
+    """Every ``aws.<module>.<Class>(`` in the program's code, by the type token pulumi-aws registers."""
+    import inspect
+    from pathlib import Path
+
+    import pulumi_aws
+
+    root = Path(__file__).resolve().parents[2]
+    sources = [*root.glob("components/**/*.py"), *root.glob("org/**/*.py"), root / "__main__.py"]
+    declared = set()
+    for source in sources:
+        for module, name in re.findall(r"\baws\.(\w+)\.([A-Z]\w+)\(", source.read_text()):
+            cls = getattr(getattr(pulumi_aws, module), name)
+            declared |= set(re.findall(r"'(aws:[^']+)'", inspect.getsource(cls._internal_init)))
+    assert len(declared) >= 55
+    assert declared - set(TABLE) == set()
