@@ -255,3 +255,22 @@ def test_every_rule_has_a_pair():
     rules = {n for n in named if n not in AWS_RULES}
     assert rules == {p.rule for p in PAIRS}
     assert MINIMAL_DEFINITION  # the corpus' state machines carry a valid definition
+
+
+COMPLIANT_EDGES = [
+    # A resource control policy names a Principal (an SCP must not).
+    res("aws:organizations/policy:Policy", "rcp", {
+        "name": "tls-only", "type": "RESOURCE_CONTROL_POLICY", "tags": tags(),
+        "content": policy_json({"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*",
+                                "Condition": {"BoolIfExists": {"aws:SecureTransport": "false"}}})}),
+    # "*" among the resources covers actions without resource-level permissions.
+    role_policy("list", allow(["dynamodb:ListStreams", "dynamodb:GetRecords"], ["*", DDB_STREAM])),
+    # A wildcard service prefix is every action, nothing to look up.
+    role_policy("admin-like", allow("*:*", "*")),
+]
+
+
+def test_edge_cases_that_aws_accepts_are_not_flagged(packs):
+    found = [d for d in evaluate(packs.get(DEV), Case("edges", COMPLIANT_EDGES))
+             if d.policy_name in AWS_RULES]
+    assert found == [], "\n".join(d.message for d in found)

@@ -94,6 +94,8 @@ def documents(resource_type: str, props: Mapping[str, Any]) -> list[Document]:
         if resource_type == "aws:organizations/policy:Policy" and props.get("type") not in (
                 None, "SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY"):
             continue  # tag/backup/AI opt-out policies are not IAM grammar
+        if props.get("type") == "RESOURCE_CONTROL_POLICY":
+            kind = RESOURCE  # RCPs name a Principal, SCPs must not
         for where, value in _values_at(props, path):
             if value is not None:
                 found.append(Document(where, kind, _parse(value)))
@@ -234,8 +236,11 @@ def _check_statement(document: Document, where: str, statement: Mapping[str, Any
                            "iam-policy-grammar"))
     if document.kind == TRUST:
         issues.extend(_check_principals(where, statement.get("Principal")))
-    patterns = [a for a in _as_list(statement.get("Action", statement.get("NotAction"))) if a is not UNKNOWN]
-    if not patterns:
+    action_value = statement.get("Action", statement.get("NotAction"))
+    if action_value is UNKNOWN:
+        return issues
+    patterns = [a for a in _as_list(action_value) if a is not UNKNOWN]
+    if not patterns and action_value is None:
         issues.append(Rule(f"{where} Action", None, "a statement needs Action or NotAction", "iam-policy-grammar"))
     unknown = [p for p in patterns if not isinstance(p, str) or (not _any_service(p) and not data.expand(p))]
     if unknown:
@@ -264,7 +269,8 @@ def _check_statement(document: Document, where: str, statement: Mapping[str, Any
             continue
         action = actions[0]
         if not action.resource_arns:
-            no_rlp.append(action.key)
+            if "*" not in resources:
+                no_rlp.append(action.key)
         elif not any(data.arn_fits(action, r) for r in resources):
             misfit.append(action.key)
     if no_rlp:
