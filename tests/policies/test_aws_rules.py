@@ -181,7 +181,7 @@ PAIRS = [
          [log_group(retentionInDays=14)], ("retentionInDays", "10", "e.g. 7")),
     Pair("sqs-batch-without-window", "aws-sqs-batch", "aws-rules", [esm(batchSize=100)],
          [esm(batchSize=100, maximumBatchingWindowInSeconds=1)], ("batchSize", "100")),
-    Pair("sqs-pipe-batch-without-window", "aws-sqs-batch", "aws-rules",
+    Pair("sqs-pipe-batch-without-window", "aws-sqs-batch", "aws-rules-advice",
          [pipe(source_parameters={"sqsQueueParameters": {"batchSize": 50}})],
          [pipe(source_parameters={"sqsQueueParameters": {"batchSize": 50, "maximumBatchingWindowInSeconds": 5}})],
          ("sourceParameters.sqsQueueParameters.batchSize", "50")),

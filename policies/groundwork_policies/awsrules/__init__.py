@@ -69,7 +69,7 @@ def policies() -> list:
         resource_policy(
             name="aws-rules-advice",
             description="IAM statements AWS accepts but that cover less than they seem (e.g. Deny on a resource "
-                        "the action cannot name).",
+                        "the action cannot name); an SQS pipe batch over 10 without a batching window.",
             check=check_advice, enforcement_level=EnforcementLevel.ADVISORY, severity=Severity.LOW,
             config_schema=schema(),
         ),

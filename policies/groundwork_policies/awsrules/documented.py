@@ -51,27 +51,28 @@ def sqs_batching(resource: Resource) -> Iterator[Rule]:
         source = resource.props.get("eventSourceArn")
         if not (isinstance(source, str) and ":sqs:" in source):
             return
-        yield from _sqs_batch(resource.props, "", source.endswith(".fifo"))
+        yield from _sqs_batch(resource.props, "", source.endswith(".fifo"), documented=True)
     elif resource.type == PIPE:
         params = dig(resource.props, "sourceParameters", "sqsQueueParameters")
         if isinstance(params, Mapping):
             source = resource.props.get("source")
+            # The Pipes reference does not state the window rule for SQS sources: advice there.
             yield from _sqs_batch(params, "sourceParameters.sqsQueueParameters.",
-                                  isinstance(source, str) and source.endswith(".fifo"))
+                                  isinstance(source, str) and source.endswith(".fifo"), documented=False)
 
 
-def _sqs_batch(params: Mapping[str, Any], prefix: str, fifo: bool) -> Iterator[Rule]:
+def _sqs_batch(params: Mapping[str, Any], prefix: str, fifo: bool, *, documented: bool) -> Iterator[Rule]:
     size = _number(params.get("batchSize"))
     window = params.get("maximumBatchingWindowInSeconds")
     if size is None or window is UNKNOWN:
         return
     if fifo and size > SQS_FIFO_MAX_BATCH:
         yield Rule(f"{prefix}batchSize", size, f"a FIFO queue source takes at most {SQS_FIFO_MAX_BATCH} records "
-                                               "per batch", "aws-sqs-batch")
+                                               "per batch", "aws-sqs-batch", error=documented)
     elif size > SQS_UNWINDOWED_BATCH and not (_number(window) or 0) >= 1:
         yield Rule(f"{prefix}batchSize", size,
                    f"an SQS batch over {SQS_UNWINDOWED_BATCH} needs maximumBatchingWindowInSeconds of at least 1 "
-                   f"(it is {window!r})", "aws-sqs-batch")
+                   f"(it is {window!r})", "aws-sqs-batch", error=documented)
 
 
 def stream_failure_handling(resource: Resource) -> Iterator[Rule]:
