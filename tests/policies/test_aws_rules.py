@@ -265,6 +265,8 @@ COMPLIANT_EDGES = [
                                 "Condition": {"BoolIfExists": {"aws:SecureTransport": "false"}}})}),
     # "*" among the resources covers actions without resource-level permissions.
     role_policy("list", allow(["dynamodb:ListStreams", "dynamodb:GetRecords"], ["*", DDB_STREAM])),
+    # Service principals with a sub-name of a known service.
+    role("logs-delivery", "delivery.logs.amazonaws.com"),
     # A wildcard service prefix is every action, nothing to look up.
     role_policy("admin-like", allow("*:*", "*")),
 ]

@@ -308,7 +308,9 @@ def _check_principals(where: str, principal: Any) -> list[Rule]:
         if not isinstance(service, str) or service == "*":
             continue
         match = SERVICE_PRINCIPAL.match(service)
-        if match is None or match.group(1) not in data.service_principal_names():
+        known = data.service_principal_names()
+        # "delivery.logs.amazonaws.com", "edgelambda.lambda.amazonaws.com": a sub-principal of a service
+        if match is None or (match.group(1) not in known and match.group(1).rsplit(".", 1)[-1] not in known):
             issues.append(Rule(f"{where} Principal.Service", service,
                                "is not <service>.amazonaws.com of a service AWS has (MalformedPolicyDocument: "
                                "Invalid principal)", "iam-service-principal"))
