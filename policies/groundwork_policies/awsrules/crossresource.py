@@ -76,7 +76,10 @@ def duplicate_names(resources: list[Resource]) -> Iterator[tuple[Resource, Rule]
         values = tuple(resource.props.get(k) for k in keys)
         if values[-1] is None or any(v is UNKNOWN for v in values):
             continue
-        key = (resource.type, GLOBAL if scope == GLOBAL else _region(resource), values)
+        compared = values
+        if resource.type.startswith("aws:iam/"):  # IAM names are unique regardless of case
+            compared = tuple(v.lower() if isinstance(v, str) else v for v in values)
+        key = (resource.type, GLOBAL if scope == GLOBAL else _region(resource), compared)
         first = seen.setdefault(key, resource)
         if first is not resource:
             where = "the account" if scope == GLOBAL else f"region {key[1]} of the account"
