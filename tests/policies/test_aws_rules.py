@@ -206,6 +206,21 @@ PAIRS = [
     Pair("duplicate-role-name-ignoring-case", "aws-duplicate-name", "aws-rules-stack",
          [role("deploy"), role("deploy-2", name="Shop-Dev-Deploy")],
          [role("deploy"), role("deploy-2", name="shop-dev-deploy-2")], ("'deploy-2'", "Shop-Dev-Deploy")),
+    # The same with an auto-named role, found through the function's and the policy's dependencies.
+    Pair("defect-5-tracing-auto-named-role", "aws-lambda-tracing", "aws-rules-stack",
+         [auto := res("aws:iam/role:Role", "auto", {"assumeRolePolicy": trust("lambda.amazonaws.com"), "tags": tags()}),
+          res("aws:iam/rolePolicy:RolePolicy", "auto-policy", {"role": "auto-1a2b3c", "policy": policy_json(LOGS)},
+              property_dependencies={"role": [auto.urn]}),
+          res("aws:lambda/function:Function", "auto-fn", {
+              **function(label="auto-fn").inputs, "role": f"arn:aws:iam::{ACCOUNT}:role/auto-1a2b3c",
+              "tracingConfig": {"mode": "Active"}}, property_dependencies={"role": [auto.urn]})],
+         [auto,
+          res("aws:iam/rolePolicy:RolePolicy", "auto-policy", {"role": "auto-1a2b3c", "policy": policy_json(LOGS, XRAY)},
+              property_dependencies={"role": [auto.urn]}),
+          res("aws:lambda/function:Function", "auto-fn", {
+              **function(label="auto-fn").inputs, "role": f"arn:aws:iam::{ACCOUNT}:role/auto-1a2b3c",
+              "tracingConfig": {"mode": "Active"}}, property_dependencies={"role": [auto.urn]})],
+         ("'auto-fn'", "tracingConfig.mode", "auto-1a2b3c")),
     Pair("role-trust-for-its-user", "aws-role-trust", "aws-rules-stack",
          [role("fn", "states.amazonaws.com"), function(role=f"arn:aws:iam::{ACCOUNT}:role/shop-dev-fn")],
          [role("fn"), function(role=f"arn:aws:iam::{ACCOUNT}:role/shop-dev-fn")],

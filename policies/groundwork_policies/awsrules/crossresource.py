@@ -95,7 +95,20 @@ def _role_name(arn: Any) -> str | None:
 
 
 def _roles(resources: list[Resource]) -> dict[str, Resource]:
-    return {r.props["name"]: r for r in resources if r.type == ROLE and isinstance(r.props.get("name"), str)}
+    """Roles by explicit name and by URN (auto-named roles are found through property dependencies)."""
+    found = {r.urn: r for r in resources if r.type == ROLE}
+    found.update({r.props["name"]: r for r in resources if r.type == ROLE and isinstance(r.props.get("name"), str)})
+    return found
+
+
+def _role_of(resource: Resource, path: str, roles: dict[str, Resource]) -> Resource | None:
+    """The stack's role the input at ``path`` names: by the ARN's role name, else by the role the
+    input depends on."""
+    by_name = roles.get(_role_name(dig(resource.props, *path.split("."))) or "")
+    if by_name is not None:
+        return by_name
+    candidates = [roles[u] for u in resource.property_dependencies.get(path.split(".")[0], []) if u in roles]
+    return candidates[0] if len(candidates) == 1 else None
 
 
 def role_trust(resources: list[Resource]) -> Iterator[tuple[Resource, Rule]]:
@@ -104,7 +117,7 @@ def role_trust(resources: list[Resource]) -> Iterator[tuple[Resource, Rule]]:
         for (kind, path), principal in ROLE_USERS.items():
             if resource.type != kind:
                 continue
-            role = roles.get(_role_name(dig(resource.props, *path.split("."))) or "")
+            role = _role_of(resource, path, roles)
             if role is None:
                 continue
             trusted = iam.trusted_services(role.props.get("assumeRolePolicy"))
@@ -119,10 +132,10 @@ def traced_functions_write_traces(resources: list[Resource]) -> Iterator[tuple[R
     for function in resources:
         if function.type != FUNCTION or dig(function.props, "tracingConfig", "mode") != "Active":
             continue
-        name = _role_name(function.props.get("role"))
-        role = roles.get(name or "")
+        role = _role_of(function, "role", roles)
         if role is None:
             continue  # a role from outside this stack: not ours to judge
+        name = _role_name(function.props.get("role")) or role.props.get("name") or role.name
         allowed = _role_allows(role, name, resources)
         if allowed is None:
             continue
@@ -137,10 +150,9 @@ def traced_functions_write_traces(resources: list[Resource]) -> Iterator[tuple[R
 def _role_allows(role: Resource, name: str, resources: list[Resource]) -> set[str] | None:
     allowed: set[str] = set()
     documents = [p.get("policy") for p in (role.props.get("inlinePolicies") or []) if isinstance(p, dict)]
-    documents += [r.props.get("policy") for r in resources
-                  if r.type == ROLE_POLICY and r.props.get("role") in (name, role.urn)]
+    documents += [r.props.get("policy") for r in resources if r.type == ROLE_POLICY and _attached(r, name, role)]
     managed = list(role.props.get("managedPolicyArns") or [])
-    managed += [r.props.get("policyArn") for r in resources if r.type == ATTACHMENT and r.props.get("role") == name]
+    managed += [r.props.get("policyArn") for r in resources if r.type == ATTACHMENT and _attached(r, name, role)]
     for document in documents:
         actions = iam.allowed_actions(document)
         if actions is None:
@@ -149,6 +161,11 @@ def _role_allows(role: Resource, name: str, resources: list[Resource]) -> set[st
     if any(isinstance(arn, str) and arn.rsplit("/", 1)[-1] in XRAY_MANAGED for arn in managed):
         allowed.update(XRAY_ACTIONS)
     return allowed
+
+
+def _attached(policy: Resource, name: str, role: Resource) -> bool:
+    """A role policy/attachment names the role (its name) or takes it from the role (dependency)."""
+    return policy.props.get("role") == name or role.urn in policy.property_dependencies.get("role", [])
 
 
 CHECKS = (duplicate_names, role_trust, traced_functions_write_traces)
