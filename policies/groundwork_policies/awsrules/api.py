@@ -16,7 +16,7 @@ from typing import Any
 import botocore.loaders
 import botocore.model
 
-from groundwork_policies.awsrules.api_table import TABLE, Api
+from groundwork_policies.awsrules.api_table import TABLE
 from groundwork_policies.values import UNKNOWN
 
 NUMERIC = ("integer", "long", "double", "float")
@@ -192,7 +192,3 @@ def violations(resource_type: str, props: Mapping[str, Any]) -> list[Violation]:
         if shape is not None:
             found.extend(_check(resource_type, key, key, value, shape))
     return found
-
-
-def describe(api: Api) -> str:
-    return f"{api.service} {api.operation}"
