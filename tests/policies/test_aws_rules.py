@@ -152,6 +152,13 @@ PAIRS = [
          ("kinesis:SubscribeToShard", "consumer")),
     Pair("iam-unknown-service-principal", "iam-service-principal", "aws-rules",
          [role("fn", "lamda.amazonaws.com")], [role("fn")], ("assumeRolePolicy", "lamda.amazonaws.com")),
+    Pair("resource-policy-unknown-service-principal", "iam-service-principal", "aws-rules",
+         [res("aws:sqs/queuePolicy:QueuePolicy", "qp", {"queueUrl": UNKNOWN, "policy": policy_json(
+             {"Effect": "Allow", "Principal": {"Service": "event.amazonaws.com"}, "Action": "sqs:SendMessage",
+              "Resource": arn("sqs", "shop-dev-orders")})})],
+         [res("aws:sqs/queuePolicy:QueuePolicy", "qp", {"queueUrl": UNKNOWN, "policy": policy_json(
+             {"Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"}, "Action": "sqs:SendMessage",
+              "Resource": arn("sqs", "shop-dev-orders")})})], ("'qp'", "event.amazonaws.com")),
     Pair("iam-not-json", "iam-policy-grammar", "aws-rules",
          [role_policy(document="Allow everything")], [role_policy()], ("'send'", "policy", "Allow everything")),
     Pair("iam-principal-in-identity-policy", "iam-policy-grammar", "aws-rules",

@@ -234,7 +234,7 @@ def _check_statement(document: Document, where: str, statement: Mapping[str, Any
     if document.kind in (RESOURCE, TRUST) and not has_principal:
         issues.append(Rule(f"{where} Principal", None, "resource-based and trust policies need a Principal",
                            "iam-policy-grammar"))
-    if document.kind == TRUST:
+    if document.kind in (TRUST, RESOURCE):
         issues.extend(_check_principals(where, statement.get("Principal")))
     action_value = statement.get("Action", statement.get("NotAction"))
     if action_value is UNKNOWN:
