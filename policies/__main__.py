@@ -3,6 +3,7 @@
 import gc
 
 from groundwork_policies import (
+                                 awsrules,
                                  bootstrap_rules,
                                  ephemeral,
                                  events,
@@ -33,6 +34,7 @@ PolicyPack(
         *events.policies(),
         *organization.policies(),
         *bootstrap_rules.policies(),
+        *awsrules.policies(),
         *waivers.policies(),  # last: reports what the policies above waived
     ],
     description="Groundwork conventions and security baseline for AWS stacks.",

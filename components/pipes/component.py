@@ -7,6 +7,7 @@ problem, each saying why and what to do.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -18,7 +19,14 @@ from components.context import StackContext
 from components.errors import ConfigError
 from components.events.patterns import pattern_json
 from components.pipes.enrichments import Enrichment
-from components.pipes.monitoring import AlarmSettings, AlarmTopic, LoggingSettings, pipe_alarms
+from components.pipes.monitoring import (
+    AlarmSettings,
+    AlarmTopic,
+    LoggingSettings,
+    OnFailureQueue,
+    on_failure_queue,
+    pipe_alarms,
+)
 from components.pipes.pitfalls import (
     Findings,
     SampleEvents,
@@ -143,6 +151,16 @@ class EventPipe(pulumi.ComponentResource):
             self.log_group = aws.cloudwatch.LogGroup(
                 f"{name}-logs", name=f"/aws/vendedlogs/pipes/{design.pipe_name}",
                 retention_in_days=args.logging.retention_in_days, opts=child)
+        self.topic_arn: pulumi.Input[str] | None = args.alarms.topic_arn
+        if args.alarms.enabled and args.alarms.create_topic:
+            self.alarm_topic = AlarmTopic(f"{name}-alarm-topic", args.context, f"{design.pipe_name}-alarms",
+                                          opts=child)
+            self.topic_arn = self.alarm_topic.arn
+        # A stream source without an on-failure destination gets one (pointers to the records it gave up on).
+        self.on_failure: OnFailureQueue | None = None
+        if design.source.supports_dead_letter and design.source.dead_letter_arn is None:
+            self.on_failure = on_failure_queue(name, design.pipe_name, args.alarms, self.topic_arn, child)
+            design.source = dataclasses.replace(design.source, dead_letter_arn=self.on_failure.queue.arn)
         self.role = aws.iam.Role(
             f"{name}-role",
             name=f"{design.pipe_name}-pipe"[:64],
@@ -172,11 +190,6 @@ class EventPipe(pulumi.ComponentResource):
             # The role and its policy must exist before the pipe: AWS checks source access on create.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.role_policy]),
         )
-        self.topic_arn: pulumi.Input[str] | None = args.alarms.topic_arn
-        if args.alarms.enabled and args.alarms.create_topic:
-            self.alarm_topic = AlarmTopic(f"{name}-alarm-topic", args.context, f"{design.pipe_name}-alarms",
-                                          opts=child)
-            self.topic_arn = self.alarm_topic.arn
         self.alarms = (pipe_alarms(name, design.pipe_name, args.alarms, self.topic_arn,
                                    pulumi.ResourceOptions(parent=self, depends_on=[self.pipe]))
                        if args.alarms.enabled else {})

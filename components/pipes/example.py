@@ -19,6 +19,10 @@ from components.context import StackContext
 HANDLERS = Path(__file__).parent / "handlers"
 LAMBDA_RUNTIME = "python3.12"
 LOG_RETENTION_DAYS = 30
+# Active tracing: Lambda sends segments with the function's role, and these two X-Ray actions
+# support no resource-level permissions (Service Authorization Reference), hence "*".
+XRAY_STATEMENT = {"Sid": "WriteTraces", "Effect": "Allow", "Action": ["xray:PutTelemetryRecords", "xray:PutTraceSegments"],
+                  "Resource": "*"}
 
 
 @dataclass
@@ -120,7 +124,7 @@ def function(name: str, scope: Scope, handler_file: str, *, timeout: int, enviro
                                         retention_in_days=LOG_RETENTION_DAYS, opts=scope.opts)
     role = role_with_policy(f"{name}-fn", scope, "lambda.amazonaws.com", pulumi.Output.all(log_group.arn).apply(
         lambda arns: [{"Sid": "WriteOwnLogs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                       "Resource": f"{arns[0]}:*"}, *(extra_statements or [])]))
+                       "Resource": f"{arns[0]}:*"}, XRAY_STATEMENT, *(extra_statements or [])]))
     return aws.lambda_.Function(
         name, name=function_name, runtime=LAMBDA_RUNTIME, handler=f"{Path(handler_file).stem}.handler",
         role=role.arn, timeout=timeout, memory_size=256,

@@ -73,6 +73,42 @@ class AlarmSettings:
         return found
 
 
+FAILED_QUEUE_RETENTION = 1209600  # 14 days, the SQS maximum (MessageRetentionPeriod 60..1209600)
+
+
+@dataclass
+class OnFailureQueue:
+    """Where a stream pipe puts records it gave up on, and the alarm that says some arrived."""
+
+    queue: aws.sqs.Queue
+    alarm: aws.cloudwatch.MetricAlarm | None
+
+
+def on_failure_queue(name: str, pipe_name: str, settings: AlarmSettings, topic_arn: pulumi.Input[str] | None,
+                     opts: pulumi.ResourceOptions) -> OnFailureQueue:
+    """An encrypted SQS queue as the pipe's on-failure destination, alarmed on any visible message.
+
+    The messages are pointers to the failed stream records (readable while the stream keeps them),
+    so the alarm fires on the first one: waiting costs the records.
+    """
+    queue = aws.sqs.Queue(f"{name}-failed", name=f"{pipe_name}-failed", sqs_managed_sse_enabled=True,
+                          message_retention_seconds=FAILED_QUEUE_RETENTION, opts=opts)
+    alarm = None
+    if settings.enabled:
+        actions = [topic_arn] if topic_arn is not None else []
+        alarm = aws.cloudwatch.MetricAlarm(
+            f"{name}-failed-records",
+            name=f"{pipe_name}-failed-records",
+            alarm_description=(f"EventBridge pipe {pipe_name} gave up on stream records: their pointers are in "
+                               f"SQS queue {pipe_name}-failed; the records are readable only while the stream "
+                               "retains them"),
+            namespace="AWS/SQS", metric_name="ApproximateNumberOfMessagesVisible",
+            dimensions={"QueueName": queue.name}, statistic="Maximum", period=300, evaluation_periods=1,
+            threshold=0, comparison_operator="GreaterThanThreshold", treat_missing_data="notBreaching",
+            alarm_actions=actions, ok_actions=actions, opts=opts)
+    return OnFailureQueue(queue, alarm)
+
+
 def pipe_alarms(name: str, pipe_name: str, settings: AlarmSettings,
                 topic_arn: pulumi.Input[str] | None, opts: pulumi.ResourceOptions) -> dict[str, aws.cloudwatch.MetricAlarm]:
     """One alarm per metric, on the PipeName dimension of the right namespace."""

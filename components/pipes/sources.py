@@ -5,7 +5,14 @@ reference and the batching page): SQS needs ReceiveMessage/DeleteMessage/GetQueu
 has no pipe dead-letter queue (the queue's redrive policy does that job); DynamoDB Streams and
 Kinesis are the only sources with a pipe DLQ (sqs:SendMessage on it); MSK and self-managed Kafka
 start at LATEST or TRIM_HORIZON only (AT_TIMESTAMP is Kinesis-only) and have no retry limit, no
-bisect and no DLQ.
+bisect and no DLQ. ``dynamodb:ListStreams``, ``kinesis:ListStreams`` and ``kafka:GetBootstrapBrokers``
+support no resource-level permissions (Service Authorization Reference), so they get ``*``;
+``kinesis:SubscribeToShard`` acts on a stream *consumer*, so it is scoped to the stream's consumers.
+
+Stream sources (DynamoDB Streams, Kinesis) default to AWS's unsafe settings (retry forever, records
+never too old, no on-failure destination): one poison record then blocks its shard until it
+expires. Here they default to bounded retries, a bounded record age and bisect on failure; the
+pipe adds an SQS on-failure queue with an alarm when none is given (see ``EventPipe``).
 """
 
 from __future__ import annotations
@@ -30,6 +37,13 @@ EC2_NETWORK_DESCRIBE = (
     "ec2:DescribeVpcs",
 )
 EC2_DESCRIBE_REASON = "EC2 Describe* actions support no resource-level permissions"
+LIST_REASON = "{action} supports no resource-level permissions"
+# Safe stream defaults (the Pipes API's own are -1 = infinite and no bisect). Ranges from botocore's
+# pipes model: MaximumRetryAttemptsESM -1..10000, MaximumRecordAgeInSeconds -1..604800 (60 minimum
+# when not -1, Pipes API reference).
+DEFAULT_STREAM_RETRIES = 10
+DEFAULT_STREAM_RECORD_AGE = 3600
+UNBOUNDED = -1
 BOOTSTRAP_SERVER = re.compile(r"^[A-Za-z0-9.-]+:\d{1,5}$")
 
 
@@ -151,9 +165,9 @@ class _StreamSource(Source):
     allowed_starts: ClassVar[tuple[str, ...]] = ("TRIM_HORIZON", "LATEST")
 
     starting_position: str = "LATEST"
-    maximum_record_age_in_seconds: int | None = None
-    maximum_retry_attempts: int | None = None
-    on_partial_batch_item_failure: Literal["AUTOMATIC_BISECT"] | None = None
+    maximum_record_age_in_seconds: int | None = DEFAULT_STREAM_RECORD_AGE
+    maximum_retry_attempts: int | None = DEFAULT_STREAM_RETRIES
+    on_partial_batch_item_failure: Literal["AUTOMATIC_BISECT"] | None = "AUTOMATIC_BISECT"
     parallelization_factor: int | None = None
 
     def parameters(self) -> dict[str, Any]:
@@ -170,9 +184,7 @@ class _StreamSource(Source):
         return params
 
     def notes(self) -> list[str]:
-        if self.dead_letter_arn is None:
-            return []
-        return [f"{self.kind} DLQ: it receives pointers to the failed stream records, not the records; they "
+        return [f"{self.kind} on-failure queue: it receives pointers to the failed stream records, not the records; they "
                 "are only readable while the stream retains them (24 hours for DynamoDB Streams), and there "
                 "is no managed redrive back into the pipe"]
 
@@ -190,6 +202,12 @@ class _StreamSource(Source):
         factor = self.parallelization_factor
         if factor is not None and not 1 <= factor <= 10:
             found.append(f"parallelization_factor {factor} must be 1..10")
+        if retries in (None, UNBOUNDED) and age in (None, UNBOUNDED):
+            found.append(
+                f"maximum_retry_attempts={retries} with maximum_record_age_in_seconds={age} retries a failing "
+                f"{self.kind} record until it expires and blocks its shard meanwhile: set maximum_retry_attempts "
+                f"(0..10000, default {DEFAULT_STREAM_RETRIES}) or maximum_record_age_in_seconds (60..604800, "
+                f"default {DEFAULT_STREAM_RECORD_AGE})")
         return found
 
 
@@ -208,9 +226,10 @@ class DynamoDBStreamSource(_StreamSource):
 
     def read_statements(self, scope: AwsScope) -> list[Statement]:
         return [Statement("ReadSourceStream",
-                          ("dynamodb:DescribeStream", "dynamodb:GetRecords",
-                           "dynamodb:GetShardIterator", "dynamodb:ListStreams"),
-                          (self.stream_arn,))]
+                          ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"),
+                          (self.stream_arn,)),
+                Statement("ListSourceStreams", ("dynamodb:ListStreams",), ("*",),
+                          wildcard_reason=LIST_REASON.format(action="dynamodb:ListStreams"))]
 
 
 @dataclass(kw_only=True)
@@ -237,9 +256,13 @@ class KinesisStreamSource(_StreamSource):
     def read_statements(self, scope: AwsScope) -> list[Statement]:
         return [Statement("ReadSourceStream",
                           ("kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords",
-                           "kinesis:GetShardIterator", "kinesis:ListShards", "kinesis:ListStreams",
-                           "kinesis:SubscribeToShard"),
-                          (self.stream_arn,))]
+                           "kinesis:GetShardIterator", "kinesis:ListShards"),
+                          (self.stream_arn,)),
+                # SubscribeToShard acts on a consumer: <stream arn>/consumer/<name>:<creation time>.
+                Statement("SubscribeToSourceConsumers", ("kinesis:SubscribeToShard",),
+                          (pulumi.Output.concat(self.stream_arn, "/consumer/*"),)),
+                Statement("ListSourceStreams", ("kinesis:ListStreams",), ("*",),
+                          wildcard_reason=LIST_REASON.format(action="kinesis:ListStreams"))]
 
     def problems(self) -> list[str]:
         found = super().problems()
@@ -313,8 +336,9 @@ class MskSource(Source):
 
     def read_statements(self, scope: AwsScope) -> list[Statement]:
         statements = [
-            Statement("DescribeSourceCluster", ("kafka:DescribeClusterV2", "kafka:GetBootstrapBrokers"),
-                      (self.cluster_arn,)),
+            Statement("DescribeSourceCluster", ("kafka:DescribeClusterV2",), (self.cluster_arn,)),
+            Statement("GetBootstrapBrokers", ("kafka:GetBootstrapBrokers",), ("*",),
+                      wildcard_reason=LIST_REASON.format(action="kafka:GetBootstrapBrokers")),
             *_vpc_statements(scope),
         ]
         if self.iam_auth:

@@ -191,7 +191,9 @@ def test_state_machine_deduplicates_on_the_idempotency_key(events_dev):
 def test_only_enabled_patterns_are_deployed(run):
     result = run(build, config=stack_config(pipes={"kinesisToFirehose": {}, "alarms": {"notify": False}}))
     assert [p.inputs["name"] for p in result.of_type("aws:pipes/pipe:Pipe")] == ["shop-dev-high-value-archive"]
-    assert result.of_type("aws:sqs/queue:Queue") == [] and result.of_type("aws:sns/topic:Topic") == []
+    # The only queue is the Kinesis pipe's own on-failure queue; no alarm topic without notify.
+    assert [q.inputs["name"] for q in result.of_type("aws:sqs/queue:Queue")] == ["shop-dev-high-value-archive-failed"]
+    assert result.of_type("aws:sns/topic:Topic") == []
 
 
 @pytest.mark.parametrize(("pipes", "expected"), [

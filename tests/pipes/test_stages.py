@@ -91,8 +91,8 @@ SOURCE_CASES = [
         {"startingPosition": "TRIM_HORIZON", "batchSize": 10, "maximumBatchingWindowInSeconds": 5,
          "onPartialBatchItemFailure": "AUTOMATIC_BISECT", "maximumRetryAttempts": 3,
          "maximumRecordAgeInSeconds": 3600, "parallelizationFactor": 2, "deadLetterConfig": {"arn": DLQ}},
-        {DDB_STREAM: {"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
-                      "dynamodb:ListStreams"},
+        {DDB_STREAM: {"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"},
+         "*": {"dynamodb:ListStreams"},  # no resource-level permissions
          KEY: {"kms:Decrypt"}, DLQ: {"sqs:SendMessage"}},
         id="dynamodb"),
     pytest.param(
@@ -100,10 +100,12 @@ SOURCE_CASES = [
                             starting_position_timestamp="2026-11-24T00:00:00Z", batch_size=10, dead_letter_arn=DLQ),
         "kinesisStreamParameters",
         {"startingPosition": "AT_TIMESTAMP", "startingPositionTimestamp": "2026-11-24T00:00:00Z", "batchSize": 10,
-         "deadLetterConfig": {"arn": DLQ}},
+         "deadLetterConfig": {"arn": DLQ}, "maximumRetryAttempts": 10, "maximumRecordAgeInSeconds": 3600,
+         "onPartialBatchItemFailure": "AUTOMATIC_BISECT"},
         {KINESIS: {"kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords",
-                   "kinesis:GetShardIterator", "kinesis:ListShards", "kinesis:ListStreams",
-                   "kinesis:SubscribeToShard"},
+                   "kinesis:GetShardIterator", "kinesis:ListShards"},
+         f"{KINESIS}/consumer/*": {"kinesis:SubscribeToShard"},  # it acts on a stream consumer
+         "*": {"kinesis:ListStreams"},  # no resource-level permissions
          DLQ: {"sqs:SendMessage"}},
         id="kinesis"),
     pytest.param(
@@ -112,13 +114,12 @@ SOURCE_CASES = [
         "managedStreamingKafkaParameters",
         {"topicName": "clickstream", "startingPosition": "TRIM_HORIZON", "batchSize": 10,
          "consumerGroupId": "clicks-pipe"},
-        {MSK: {"kafka:DescribeClusterV2", "kafka:GetBootstrapBrokers", "kafka-cluster:Connect",
-               "kafka-cluster:DescribeClusterDynamicConfiguration"},
+        {MSK: {"kafka:DescribeClusterV2", "kafka-cluster:Connect", "kafka-cluster:DescribeClusterDynamicConfiguration"},
          MSK.replace(":cluster/", ":topic/") + "/clickstream": {
              "kafka-cluster:DescribeTopic", "kafka-cluster:ReadData", "kafka-cluster:DescribeTopicDynamicConfiguration"},
          MSK.replace(":cluster/", ":group/") + "/clicks-pipe": {"kafka-cluster:AlterGroup", "kafka-cluster:DescribeGroup"},
          **{arn: {"ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface"} for arn in EC2_NI},
-         "*": EC2_DESCRIBE},
+         "*": EC2_DESCRIBE | {"kafka:GetBootstrapBrokers"}},  # no resource-level permissions
         id="msk"),
     pytest.param(
         SelfManagedKafkaSource(bootstrap_servers=["b1.kafka.example:9096", "b2.kafka.example:9096"],
@@ -162,13 +163,13 @@ def test_source_parameters_and_read_permissions(run, source, key, parameters, gr
     assert actions_by_resource(result) == expected
 
 
-def test_only_the_ec2_describe_statement_uses_a_wildcard_resource_and_says_why(run):
+def test_only_actions_without_resource_level_permissions_use_a_wildcard_resource(run):
     result = run(pipe_program(source=MskSource(cluster_arn=MSK, topic_name="t", batch_size=10), **TO_QUEUE))
     def resources(statement):
         return statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
 
     wildcard = [s for s in statements(result).values() if "*" in resources(s)]
-    assert [s["Sid"] for s in wildcard] == ["DescribeBrokerNetwork"]
+    assert [s["Sid"] for s in wildcard] == ["GetBootstrapBrokers", "DescribeBrokerNetwork"]
     assert all("*" not in action for s in statements(result).values() for action in s["Action"])
 
 

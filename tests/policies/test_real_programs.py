@@ -48,7 +48,7 @@ def _careful() -> None:
             "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]})))
     queue = aws.sqs.Queue("queue", name=name("jobs"), sqs_managed_sse_enabled=True)
     machine = aws.sfn.StateMachine("flow", name=name("flow"), role_arn="arn:aws:iam::123456789012:role/x",
-                                   definition="{}")
+                                   definition='{"StartAt":"Done","States":{"Done":{"Type":"Succeed"}}}')
     aws.pipes.Pipe("pipe", name=name("pipe"), role_arn="arn:aws:iam::123456789012:role/x", source=queue.arn,
                    target=machine.arn, source_parameters={"sqs_queue_parameters": {"batch_size": 1}})
     aws.lambda_.Function("fn", name=name("fn"), role="arn:aws:iam::123456789012:role/x", runtime="python3.12",

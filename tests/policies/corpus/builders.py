@@ -14,6 +14,8 @@ from typing import Any
 from org.plan.analyzer import UNKNOWN, ProviderDescription, ResourceDescription, make_urn
 
 PROJECT, STACK = "groundwork", "test"
+# The smallest state machine Step Functions accepts (StartAt naming a state of States).
+MINIMAL_DEFINITION = '{"StartAt":"Done","States":{"Done":{"Type":"Succeed"}}}'
 ACCOUNT = "123456789012"
 OWNER = "team-shop@example.com"
 MAIL_DOMAIN = "aws.acme-corp.example"
@@ -206,7 +208,7 @@ def teardown(env: Env = EPH, hours: float = 8, expression: str | None = None,
 
 
 def state_machine(env: Env = DEV, label: str = "flow", kind: str | None = "STANDARD") -> ResourceDescription:
-    inputs = {"name": f"{env.prefix}{label}", "roleArn": UNKNOWN, "definition": "{}", "tags": tags(env)}
+    inputs = {"name": f"{env.prefix}{label}", "roleArn": UNKNOWN, "definition": MINIMAL_DEFINITION, "tags": tags(env)}
     if kind is not None:
         inputs["type"] = kind
     return res("aws:sfn/stateMachine:StateMachine", label, inputs)

@@ -159,12 +159,13 @@ CASES += [
     Case("pipe-dynamodb-stream-dlq", [pipe(source=arn("dynamodb", "table/shop-dev-items/stream/2026-01-01T00:00:00"),
                                            source_parameters={"dynamodbStreamParameters": {
                                                "startingPosition": "LATEST", "batchSize": 10,
+                                               "maximumRetryAttempts": 10,
                                                "deadLetterConfig": {"arn": arn("sqs", "shop-dev-dlq")}}})]),
     Case("pipe-five-filters", [pipe(source_parameters={"sqsQueueParameters": {"batchSize": 10}, "filterCriteria": {
         "filters": [{"pattern": f'{{"source":["s{i}"]}}'} for i in range(5)]}})]),
-    Case("pipe-six-filters-allowed-by-config", [pipe(source_parameters={"filterCriteria": {
-        "filters": [{"pattern": "{}"} for _ in range(6)]}})],
-         policy_config={"pipe-source-parameters": {"maxFilters": 6}}),
+    Case("pipe-five-filters-allowed-by-config", [pipe(source_parameters={"filterCriteria": {
+        "filters": [{"pattern": f'{{"source":["s{i}"]}}'} for i in range(5)]}})],
+         policy_config={"pipe-source-parameters": {"maxFilters": 5}}),
     Case("prod-pipe-with-logging-and-alarm", _prod_pipe(), env=PROD),
     Case("prod-pipe-alarm-by-dependency", [p := pipe(PROD), pipe_alarm(PROD, p, by_dimension=False)], env=PROD),
     Case("prod-pipe-alarms-not-required", [pipe(PROD)], env=PROD,

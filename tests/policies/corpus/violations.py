@@ -200,7 +200,9 @@ CASES: list[Case] = [
          contains="sqs default"),
     Case("pipe-standard-implicit-type", _standard(kind=None, source=arn("kinesis", "stream/shop-dev-s"),
                                                   source_parameters={"kinesisStreamParameters": {
-                                                      "batchSize": 100, "startingPosition": "LATEST"}}),
+                                                      "batchSize": 100, "startingPosition": "LATEST",
+                                                      "maximumRetryAttempts": 10,
+                                                      "deadLetterConfig": {"arn": arn("sqs", "shop-dev-dlq")}}}),
          {"pipe-standard-workflow-batch"}),
     # --- pipe-production-observability ---
     Case("pipe-prod-no-logging", _pipe_prod(logging=False), {"pipe-production-observability"}, env=PROD,
@@ -213,11 +215,15 @@ CASES: list[Case] = [
         "batchSize": 10, "deadLetterConfig": {"arn": arn("sqs", "shop-dev-dlq")}}})], {"pipe-source-parameters"},
          contains="dead-letter"),
     Case("pipe-kafka-dlq", [pipe(source=arn("kafka", "cluster/shop/abc"), source_parameters={
-        "managedStreamingKafkaParameters": {"topicName": "t", "deadLetterConfig": {"arn": "x"}}})],
+        "managedStreamingKafkaParameters": {"topicName": "clicks", "deadLetterConfig": {"arn": "x"}}})],
          {"pipe-source-parameters"}),
     Case("pipe-six-filters", [pipe(source_parameters={"sqsQueueParameters": {"batchSize": 10}, "filterCriteria": {
-        "filters": [{"pattern": f'{{"source":["s{i}"]}}'} for i in range(6)]}})], {"pipe-source-parameters"},
-         contains="at most 5"),
+        "filters": [{"pattern": f'{{"source":["s{i}"]}}'} for i in range(6)]}})],
+         {"pipe-source-parameters", "aws-rules"}, contains="at most 5"),
+    # The pack's config cannot allow what AWS refuses (FilterList max 5 in botocore's pipes model).
+    Case("pipe-six-filters-config-cannot-exceed-aws", [pipe(source_parameters={"filterCriteria": {
+        "filters": [{"pattern": f'{{"source":["s{i}"]}}'} for i in range(6)]}})], {"aws-rules"},
+         policy_config={"pipe-source-parameters": {"maxFilters": 6}}, contains="6 items, at most 5 allowed"),
     # --- account-close-on-deletion ---
     Case("account-close-in-prod", [account(closeOnDeletion=True)], {"account-close-on-deletion"}, env=PROD),
     Case("account-close-override-without-reason", [account(closeOnDeletion=True)], {"account-close-on-deletion"},
