@@ -8,6 +8,7 @@ rules can evaluate the policies a deployed stack would really have. Stdlib and P
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,10 +42,18 @@ def _short_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[st
 _Loader.add_multi_constructor("!", _short_tag)
 
 
+def load(text: str) -> Any:
+    """A template body as data: JSON or YAML, short tags expanded; yaml.YAMLError if neither."""
+    try:
+        return json.loads(text)  # JSON first: not every JSON text is YAML (tabs, "\\/")
+    except ValueError:
+        return yaml.load(text, Loader=_Loader)  # a SafeLoader subclass
+
+
 def parse(text: str) -> dict[str, Any]:
     """The template as a dict (JSON or YAML, short tags expanded); ValueError if it is not one."""
     try:
-        template = yaml.load(text, Loader=_Loader)  # a SafeLoader subclass
+        template = load(text)
     except yaml.YAMLError as error:
         raise ValueError(f"template is not valid YAML/JSON: {error}") from None
     if not isinstance(template, dict) or not isinstance(template.get("Resources"), dict):

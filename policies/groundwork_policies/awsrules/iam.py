@@ -21,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from groundwork_policies import cfn_template
 from groundwork_policies.awsrules import iamdata_index as data
 from groundwork_policies.awsrules.findings import Rule
 from groundwork_policies.values import UNKNOWN, dig
@@ -104,34 +105,6 @@ def documents(resource_type: str, props: Mapping[str, Any]) -> list[Document]:
     return found
 
 
-class _CfnLoader(yaml.SafeLoader):
-    """YAML with CloudFormation's short-form tags (``!Sub x`` -> ``{"Fn::Sub": x}``)."""
-
-
-def _tag(loader: yaml.Loader, suffix: str, node: yaml.Node) -> Any:
-    name = "Ref" if suffix == "Ref" else f"Fn::{suffix}"
-    if isinstance(node, yaml.ScalarNode):
-        value: Any = loader.construct_scalar(node)
-    elif isinstance(node, yaml.SequenceNode):
-        value = loader.construct_sequence(node, deep=True)
-    else:
-        value = loader.construct_mapping(node, deep=True)
-    if name == "Fn::GetAtt" and isinstance(value, str):
-        value = value.split(".", 1)
-    return {name: value}
-
-
-_CfnLoader.add_multi_constructor("!", _tag)
-
-
-def load_template(body: str) -> Any:
-    """A CloudFormation template body (JSON or YAML, short-form tags allowed) as data."""
-    try:
-        return json.loads(body)
-    except ValueError:
-        return yaml.load(body, Loader=_CfnLoader)  # a SafeLoader subclass
-
-
 def approximate(node: Any) -> Any:
     """Intrinsic functions replaced by what they may stand for: unknown parts become ``*``
     (matches anything), ``Fn::If`` a list of both branches, ``AWS::NoValue`` nothing."""
@@ -168,7 +141,7 @@ def stack_set_documents(body: Any) -> list[Document]:
     if not isinstance(body, str):
         return []
     try:
-        template = load_template(body)
+        template = cfn_template.load(body)
     except yaml.YAMLError as error:
         return [Document("templateBody", IDENTITY, f"<template does not parse: {error}>")]
     resources = template.get("Resources") if isinstance(template, Mapping) else None
