@@ -240,12 +240,12 @@ def to_struct(values: Mapping[str, Any]) -> struct_pb2.Struct:
 
 
 def from_struct(struct: struct_pb2.Struct) -> dict[str, Any]:
-    """Struct -> plain data; secrets unwrapped, unknowns as :data:`UNKNOWN`."""
+    """Struct -> plain data; secrets as :class:`Secret`, unknowns as :data:`UNKNOWN`."""
 
     def plain(value: Any) -> Any:
         if isinstance(value, dict):
             if value.get(SECRET_SIG_KEY) == SECRET_SIG:
-                return plain(value.get("value"))
+                return Secret(plain(value.get("value")))
             return {k: plain(v) for k, v in value.items()}
         if isinstance(value, list):
             return [plain(v) for v in value]

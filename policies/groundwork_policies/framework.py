@@ -28,6 +28,7 @@ from pulumi_policy import (
 from groundwork_policies import fastpath, stackinfo, waivers
 from groundwork_policies.config import settings
 from groundwork_policies.stackinfo import StackInfo
+from groundwork_policies.taggable import default_tags_not_applied
 from groundwork_policies.values import UNKNOWN, plain
 
 
@@ -69,11 +70,14 @@ class Resource:
 
     @functools.cached_property
     def effective_tags(self) -> Any:
-        """Provider default tags overlaid with the resource's own; UNKNOWN if the map is unknown."""
+        """Provider default tags overlaid with the resource's own; UNKNOWN if the map is unknown.
+
+        Default tags are left out for the types the provider does not apply them to
+        (``provider_tag_exceptions.json``, e.g. autoscaling groups)."""
         tags = self.tags
         if tags is UNKNOWN:
             return UNKNOWN
-        merged = self.default_tags  # a fresh dict
+        merged = {} if self.type in default_tags_not_applied() else self.default_tags  # a fresh dict
         if isinstance(tags, Mapping):
             merged.update(tags)
         elif isinstance(tags, list):  # [{key, value, ...}] as autoscaling groups take them
