@@ -17,7 +17,7 @@ def test_concurrent_analyze_calls_keep_results_apart(packs):
     pack = packs.get(DEV)
     pack.configure()
     pack.configure_stack()
-    waived = queue(label="waived", sqsManagedSseEnabled=None, tags=tags(**{
+    waived = queue(label="waived", sqsManagedSseEnabled=False, tags=tags(**{
         "groundwork:waiver:queue-topic-encryption": "migration expires=2099-12-31"}))
     resources = [waived] + [r for c in violations.CASES + compliant.CASES if c.env is DEV and not c.policy_config
                             and not c.stack_tags for r in c.resources]

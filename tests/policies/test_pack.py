@@ -58,7 +58,7 @@ def test_docs_table_lists_every_policy_with_its_default_level(info):
 
 
 def test_a_disabled_policy_reports_nothing(packs):
-    case = next(c for c in violations.CASES if c.id == "sqs-unencrypted")
+    case = next(c for c in violations.CASES if c.id == "sqs-sse-disabled")
     assert evaluate(packs.get(DEV), replace(case, policy_config={"queue-topic-encryption": "disabled"})) == []
 
 
