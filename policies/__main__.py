@@ -3,15 +3,19 @@
 import gc
 
 from groundwork_policies import (
+                                 datastores,
                                  ephemeral,
                                  events,
+                                 exposure,
                                  fastpath,
                                  naming,
                                  organization,
+                                 privileges,
                                  security,
                                  stage,
                                  tagging,
                                  waivers,
+                                 workloads,
 )
 from pulumi_policy import EnforcementLevel, PolicyPack
 
@@ -29,6 +33,10 @@ PolicyPack(
         *stage.policies(),
         *ephemeral.policies(),
         *security.policies(),
+        *exposure.policies(),
+        *datastores.policies(),
+        *privileges.policies(),
+        *workloads.policies(),
         *events.policies(),
         *organization.policies(),
         *waivers.policies(),  # last: reports what the policies above waived

@@ -29,6 +29,20 @@ EXPECTED_COUNTS = {
     "aws-py-webserver": 2,
 }
 
+# The baseline where these programs have it, and claims they must not get (S3/SQS defaults).
+BASELINE_FOUND = {
+    "aws-py-apigatewayv2-http-api-quickcreate": {"lambda-runtime"},  # nodejs12.x
+    "aws-py-fargate": set(),
+    "aws-py-serverless-raw": {"lambda-runtime", "iam-service-wildcard"},  # dotnet8; logs:* on *
+    "aws-py-stepfunctions": set(),
+    "aws-py-webserver": {"ec2-imdsv2-required"},
+}
+# The role policy embeds the table's ARN (Output.json_dumps): unknown before the table exists.
+UNKNOWN_IN_FIRST_PREVIEW = {"aws-py-serverless-raw": {"iam-service-wildcard"}}
+NOT_FOUND = {name: {"security-group-open-ingress", "queue-topic-encryption", "s3-bucket-baseline",
+                    "resource-policy-public-principal", "plaintext-secrets-in-environment"}
+             for name in EXPECTED_COUNTS}
+
 
 @pytest.fixture(scope="module")
 def pack():
@@ -63,6 +77,10 @@ def test_program_plans_and_the_pack_answers_every_request(runs, pack, name, mode
     described = describe_run(run.resources, config.values)
     diagnostics = pack.analyze_all(described)
     assert not [d for d in diagnostics if "could not evaluate" in d.message], diagnostics
+    found = {d.policy_name for d in diagnostics}
+    expected = BASELINE_FOUND[name] - (UNKNOWN_IN_FIRST_PREVIEW.get(name, set()) if mode == "first-preview" else set())
+    assert expected <= found, found
+    assert not found & NOT_FOUND[name], found
     for resource in described:
         for remediation in pack.remediate(resource):
             assert remediation.diagnostic == "", (resource.name, remediation.diagnostic)

@@ -57,3 +57,21 @@ def test_rds_engine_dates_parse():
         assert majors, engine
         for when in majors.values():
             date.fromisoformat(when)
+
+
+def test_full_access_pattern_matches_aws_managed_policies():
+    """Every AWS managed *FullAccess policy (moto ships AWS's list, with paths) is recognised by its
+    ARN; narrower managed policies are not."""
+    from moto.iam.aws_managed_policies import aws_managed_policies_data
+
+    sys.path.insert(0, str(PACK_DIR))
+    try:
+        from groundwork_policies.privileges import broad_managed_policies
+    finally:
+        sys.path.remove(str(PACK_DIR))
+    managed = json.loads(aws_managed_policies_data)
+    arns = {name: f"arn:aws:iam::aws:policy{entry['Path']}{name}" for name, entry in managed.items()}
+    broad = {name for name in managed if "FullAccess" in name} | {"AdministratorAccess"}
+    assert len(broad) > 100
+    assert set(broad_managed_policies(arns.values())) == broad
+    assert broad_managed_policies([arns["ReadOnlyAccess"], arns["AWSLambdaBasicExecutionRole"]]) == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from org.plan.analyzer import UNKNOWN, ProviderDescription
+from tests.policies.corpus import baseline
 from tests.policies.corpus.builders import (
     DEV,
     EMPTY,
@@ -182,3 +183,5 @@ CASES += [
     Case("account-close-outside-prod", [account(DEV, closeOnDeletion=True)]),
     Case("account-no-domain-configured", [account(DEV, email="someone@example.com")]),
 ]
+
+CASES += baseline.COMPLIANT  # negative controls of the security baseline (issue 19)

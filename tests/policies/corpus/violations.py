@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from org.plan.analyzer import UNKNOWN
+from tests.policies.corpus import baseline
 from tests.policies.corpus.builders import (
     BAD_STAGE,
     DEV,
@@ -122,7 +123,7 @@ CASES: list[Case] = [
          env=EPH),
     Case("eph-rds-instance-protection", _eph(res("aws:rds/instance:Instance", "db", {
         "instanceClass": "db.t4g.micro", "engine": "postgres", "deletionProtection": True,
-        "tags": tags(EPH)})), {"ephemeral-deletable"}, env=EPH),
+        "storageEncrypted": True, "tags": tags(EPH)})), {"ephemeral-deletable"}, env=EPH),
     Case("eph-rds-cluster-protection", _eph(res("aws:rds/cluster:Cluster", "cluster", {
         "engine": "aurora-postgresql", "deletionProtection": True, "tags": tags(EPH)})),
          {"ephemeral-deletable"}, env=EPH),
@@ -133,7 +134,8 @@ CASES: list[Case] = [
         "loadBalancerType": "application", "enableDeletionProtection": True, "tags": tags(EPH)})),
          {"ephemeral-deletable"}, env=EPH),
     Case("eph-ec2-termination-protection", _eph(res("aws:ec2/instance:Instance", "vm", {
-        "ami": "ami-123", "instanceType": "t4g.nano", "disableApiTermination": True, "tags": tags(EPH)})),
+        "ami": "ami-123", "instanceType": "t4g.nano", "disableApiTermination": True,
+        "metadataOptions": {"httpTokens": "required"}, "tags": tags(EPH)})),
          {"ephemeral-deletable"}, env=EPH),
     Case("eph-bucket-without-force-destroy", _eph(bucket_group(EPH, forceDestroy=False)), {"ephemeral-deletable"},
          env=EPH, contains="forceDestroy"),
@@ -256,3 +258,5 @@ CASES: list[Case] = [
     Case("eph-bucket-force-destroy-false-explicit", _eph(bucket_group(EPH, label="logs", forceDestroy=False)),
          {"ephemeral-deletable"}, env=EPH),
 ]
+
+CASES += baseline.VIOLATIONS  # the security baseline of issue 19
