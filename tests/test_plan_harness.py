@@ -57,3 +57,15 @@ def test_secrets_stay_secrets_for_the_pack_and_plain_for_reports():
         assert run.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment").inputs["role"] == \
             run.one("aws:iam/role:Role").id
         assert run.stack_outputs["role"]  # an exported resource resolves too
+
+
+def test_plan_json_never_echoes_a_secret():
+    from org.plan.command import Plan, plan_document
+    from org.plan.stackconfig import StackConfig
+
+    run = run_program(_secret_and_reference)
+    config = StackConfig(stack="test", path=PACK_DIR, values={}, secret_keys=[])
+    document = plan_document(Plan(config=config, run=run))
+    [parameter] = [r for r in document["resources"] if r["name"] == "db-password"]
+    assert parameter["inputs"]["value"] == "[secret]"
+    assert "s3cr3t" not in repr(document)

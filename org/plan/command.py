@@ -32,13 +32,14 @@ from org.plan.analyzer import (
 )
 from org.plan.progress import Progress
 from org.plan.report import policy_report, resource_tree, type_counts
-from org.plan.runtime import ProgramRun, RecordedResource, resource_types, run_program
+from org.plan.runtime import UNKNOWN, ProgramRun, RecordedResource, Secret, resource_types, run_program
 from org.plan.stackconfig import PROJECT_ROOT, StackConfig, load_stack_config
 
 EXIT_OK, EXIT_VIOLATION, EXIT_INVALID = 0, 1, 2
 DEFAULT_PACK = "policies"
 DEFAULT_PROGRAM_STACK = "dev"
 DEFAULT_REGION = "us-east-1"
+SECRET_MARKER = "[secret]"
 
 
 @dataclass
@@ -252,6 +253,19 @@ class _StreamingAnalysis:
         return resource, self.pack.analyze_result(call)
 
 
+def redacted(value: Any) -> Any:
+    """Inputs for display: secrets replaced by a marker (never echoed), unknowns as None."""
+    if isinstance(value, Secret):
+        return SECRET_MARKER
+    if value is UNKNOWN:
+        return None
+    if isinstance(value, dict):
+        return {k: redacted(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redacted(v) for v in value]
+    return value
+
+
 def plan_document(plan: Plan) -> dict[str, Any]:
     """The ``--json`` document: resources, counts, outputs, warnings and policy diagnostics."""
     run_ = plan.run
@@ -260,7 +274,7 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         "project": run_.project,
         "resources": [
             {"urn": r.urn, "type": r.type, "name": r.name, "parent": r.parent, "custom": r.custom,
-             "inputs": r.inputs, "protect": r.protect, "retainOnDelete": r.retain_on_delete,
+             "inputs": redacted(r.engine_inputs), "protect": r.protect, "retainOnDelete": r.retain_on_delete,
              "dependencies": r.dependencies, "provider": r.provider}
             for r in run_.resources
         ],
