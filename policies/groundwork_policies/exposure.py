@@ -115,7 +115,7 @@ def public_statements(document: Any) -> list[str]:
         if not isinstance(statement, Mapping) or statement.get("Effect") != "Allow":
             continue
         if _public_principal(statement.get("Principal")) and not statement.get("Condition"):
-            found.append(str(statement.get("Sid") or f"#{index}"))
+            found.append(repr(statement["Sid"]) if statement.get("Sid") else f"#{index}")
     return found
 
 
