@@ -3,6 +3,8 @@ providers found by their URN, secrets sent as secrets, resources passed as input
 
 from __future__ import annotations
 
+import json
+
 import pulumi
 import pulumi_aws as aws
 
@@ -69,3 +71,15 @@ def test_plan_json_never_echoes_a_secret():
     [parameter] = [r for r in document["resources"] if r["name"] == "db-password"]
     assert parameter["inputs"]["value"] == "[secret]"
     assert "s3cr3t" not in repr(document)
+
+
+def _policy_as_object() -> None:
+    document = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sqs:SendMessage",
+                                                        "Resource": "*"}]}
+    policy = aws.iam.Policy("send", policy=document)  # pulumi-aws accepts the object
+    pulumi.export("statement", policy.policy.apply(lambda text: json.loads(text)["Statement"][0]["Action"]))
+
+
+def test_a_policy_given_as_an_object_comes_back_as_the_json_aws_stores():
+    run = run_program(_policy_as_object, preview=False)
+    assert run.stack_outputs["statement"] == "sqs:SendMessage"
