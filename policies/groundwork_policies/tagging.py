@@ -7,6 +7,7 @@ REMEDIATE variant: it fills missing required tags from the stack tags / stack co
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -77,8 +78,18 @@ def remediate_tags(args: ResourceValidationArgs) -> Mapping[str, Any] | None:
 
     Only ``tags`` changes, in the type's own shape (a map, or ``[{key, value, ...}]`` for
     autoscaling groups). Every other input, and every tag already there, goes back exactly as the
-    engine sent it: unknowns stay unknown and secrets stay secret.
+    engine sent it: unknowns stay unknown and secrets stay secret. An input this code does not
+    expect leaves the resource as it is (a note on stderr): a remediation must never fail the
+    request, which would abort the whole preview.
     """
+    try:
+        return _remediate_tags(args)
+    except Exception as error:
+        print(f"tags-from-stack: {args.urn} left unchanged ({type(error).__name__})", file=sys.stderr)
+        return None
+
+
+def _remediate_tags(args: ResourceValidationArgs) -> Mapping[str, Any] | None:
     if not args.resource_type.startswith("aws:"):
         return None
     config = settings(REMEDIATE_SCHEMA, args.get_config())

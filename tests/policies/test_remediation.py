@@ -119,3 +119,11 @@ def test_provider_default_tags_do_not_count_for_autoscaling_groups(packs):
     same_provider = queue(tags=None)
     same_provider.provider = provider
     assert _remediate(packs, DEV, same_provider) == []
+
+
+def test_an_input_the_remediation_does_not_expect_never_fails_the_request(packs):
+    pack = packs.get(DEV)
+    pack.configure({"tags-from-stack": {"requiredTags": ["owner"]}})  # a list, not key -> values
+    pack.configure_stack()
+    assert pack.remediate(queue(tags=None)) == []  # no RPC error: the resource goes unchanged
+    pack.configure()
