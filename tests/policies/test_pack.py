@@ -11,7 +11,7 @@ import yaml
 
 from tests.policies.conftest import PACK_DIR, evaluate
 from tests.policies.corpus import compliant, violations
-from tests.policies.corpus.builders import DEV
+from tests.policies.corpus.builders import DEV, queue
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "policies.md"
 
@@ -69,3 +69,15 @@ def test_fast_path_gives_the_same_results_as_the_sdk_path(packs):
     assert len(cases) > 60
     for case in cases:
         assert evaluate(fast, case) == evaluate(slow, case), case.id
+
+
+def test_a_config_the_policy_cannot_use_is_a_finding_not_a_failed_request(packs):
+    pack = packs.get(DEV)
+    pack.configure({"required-tags": {"exemptTypes": 5}, "s3-bucket-baseline": {"exemptTypes": 7}})
+    pack.configure_stack()
+    try:
+        found = {d.policy_name: d.message for d in pack.analyze_all([queue()])}
+    finally:
+        pack.configure()
+    assert set(found) == {"required-tags", "s3-bucket-baseline"}
+    assert all("policy could not evaluate this input (TypeError" in m for m in found.values())
