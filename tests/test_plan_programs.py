@@ -146,3 +146,12 @@ def test_cli_refuses_a_folder_without_a_python_project(tmp_path):
                             cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
     assert "runtime 'nodejs' is not supported" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_cli_reports_a_failing_program_in_one_line(tmp_path):
+    (tmp_path / "Pulumi.yaml").write_text("name: broken\nruntime: python\n")
+    (tmp_path / "__main__.py").write_text("import pulumi_aws as aws\n\naws.sqs.Queue('q')\nraise ValueError('no')\n")
+    result = subprocess.run([sys.executable, "-m", "org", "plan", "--program", str(tmp_path)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr == f"error: the program in {tmp_path} failed: ValueError: no ({tmp_path}/__main__.py:4)\n"

@@ -13,6 +13,7 @@ import argparse
 import json
 import sys
 import threading
+import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -253,6 +254,14 @@ class _StreamingAnalysis:
         return resource, self.pack.analyze_result(call)
 
 
+def program_error(error: BaseException) -> str:
+    """``Type: message`` of what the program raised, with the program line it came from."""
+    frames = [f for f in traceback.extract_tb(error.__traceback__)
+              if "site-packages" not in f.filename and "/org/plan/" not in f.filename and "<frozen" not in f.filename]
+    where = f" ({frames[-1].filename}:{frames[-1].lineno})" if frames else ""
+    return f"{type(error).__name__}: {error}{where}"
+
+
 def redacted(value: Any) -> Any:
     """Inputs for display: secrets replaced by a marker (never echoed), unknowns as None."""
     if isinstance(value, Secret):
@@ -306,6 +315,13 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as error:
         progress.finish()
         print(f"error: {error}", file=sys.stderr)
+        return EXIT_INVALID
+    except Exception as error:
+        if not args.program:
+            raise
+        # Another team's program failing is their error to fix, not a crash of the plan.
+        progress.finish()
+        print(f"error: the program in {args.program} failed: {program_error(error)}", file=sys.stderr)
         return EXIT_INVALID
     progress.finish()
     if args.json:
