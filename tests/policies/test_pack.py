@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -81,3 +82,16 @@ def test_a_config_the_policy_cannot_use_is_a_finding_not_a_failed_request(packs)
         pack.configure()
     assert set(found) == {"required-tags", "s3-bucket-baseline"}
     assert all("policy could not evaluate this input (TypeError" in m for m in found.values())
+
+
+def test_docs_config_example_is_accepted_by_the_pack(packs, info):
+    block = re.search(r"## Configuration.*?```json\n(.*?)```", DOCS.read_text(), re.S).group(1)
+    example = json.loads(block)
+    for policy, settings in example.items():
+        known = set(info.policy(policy).config_schema) | {"enforcementLevel"}
+        assert set(settings) <= known, (policy, set(settings) - known)
+    pack = packs.get(DEV)
+    try:
+        pack.configure(example)
+    finally:
+        pack.configure()
