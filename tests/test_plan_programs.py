@@ -155,3 +155,21 @@ def test_cli_reports_a_failing_program_in_one_line(tmp_path):
                             cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
     assert result.stderr == f"error: the program in {tmp_path} failed: ValueError: no ({tmp_path}/__main__.py:4)\n"
+
+
+def test_program_config_comes_from_its_project_stack_file_and_overrides(tmp_path):
+    (tmp_path / "Pulumi.yaml").write_text(
+        "name: shop\nruntime:\n  name: python\nmain: app/\n"
+        "config:\n  aws:region:\n    default: eu-west-1\n  size:\n    type: string\n    default: small\n"
+        "  color: red\n")
+    (tmp_path / "Pulumi.prod.yaml").write_text("config:\n  shop:size: large\n  shop:token:\n    secure: AAABAx\n")
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__main__.py").write_text("import pulumi\n")
+    config = load_program_config(tmp_path, "prod", ["shop:color=blue"])
+    assert config.project == "shop"
+    assert config.values["aws:region"] == "eu-west-1"  # project default
+    assert config.values["shop:size"] == "large"  # the stack file wins over the project default
+    assert config.values["shop:color"] == "blue"  # --config wins over both
+    assert config.secret_keys == ["shop:token"]
+    assert load_program_config(tmp_path, "dev").values == {
+        "aws:region": "eu-west-1", "shop:size": "small", "shop:color": "red"}  # no Pulumi.dev.yaml
