@@ -35,6 +35,7 @@ from org.plan.mocks import GroundworkMocks
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 _THIS_REPOSITORY = Path(__file__).resolve().parents[2]
+_SDK_GET_STACK_TRACE = sdk_resource._get_stack_trace  # the original, for the tests to compare
 
 
 class _Unknown:
@@ -54,7 +55,6 @@ class Secret:
     """A value the program marked secret (``pulumi.Output.secret``, secret config)."""
 
     value: Any
-_SDK_GET_STACK_TRACE = sdk_resource._get_stack_trace  # the original, for the tests to compare
 
 
 @dataclass
@@ -151,7 +151,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         wire, marked = decode_struct(request.object)
         inputs = unmark(wire) if marked else wire
         id_, outputs = self.mocks.new_resource(pulumi_mocks.MockResourceArgs(
-            typ=request.type, name=request.name, inputs=for_mocks(wire) if marked else wire,
+            typ=request.type, name=request.name, inputs=for_mocks(wire) if marked else dict(wire),
             provider=request.provider, resource_id=request.importId, custom=request.custom or False,
             transforms=pulumi_mocks._resolve_callbacks(request.transforms)))
         self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(urn, id_, outputs)
