@@ -5,15 +5,19 @@ import gc
 from groundwork_policies import (
                                  awsrules,
                                  bootstrap_rules,
+                                 datastores,
                                  ephemeral,
                                  events,
+                                 exposure,
                                  fastpath,
                                  naming,
                                  organization,
+                                 privileges,
                                  security,
                                  stage,
                                  tagging,
                                  waivers,
+                                 workloads,
 )
 from pulumi_policy import EnforcementLevel, PolicyPack
 
@@ -31,6 +35,10 @@ PolicyPack(
         *stage.policies(),
         *ephemeral.policies(),
         *security.policies(),
+        *exposure.policies(),
+        *datastores.policies(),
+        *privileges.policies(),
+        *workloads.policies(),
         *events.policies(),
         *organization.policies(),
         *bootstrap_rules.policies(),

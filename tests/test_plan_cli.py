@@ -104,6 +104,6 @@ def test_org_policy_config_names_the_org_mail_domain():
 
 
 def test_project_dir_without_a_pulumi_project_is_named(tmp_path):
-    result = plan("--stack", "dev", "--project-dir", str(tmp_path))
+    result = plan("--stack", "dev", "--program", str(tmp_path))
     assert result.returncode == 2
-    assert f"--project-dir {tmp_path}: no Pulumi.yaml there" in result.stderr and "Traceback" not in result.stderr
+    assert f"--program {tmp_path}: no Pulumi.yaml there" in result.stderr and "Traceback" not in result.stderr

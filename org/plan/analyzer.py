@@ -40,7 +40,9 @@ from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, engine_pb2, engine_pb2_grpc
 
-from org.plan.runtime import RecordedResource
+# UNKNOWN marks an input whose value is unknown during preview; Secret wraps an input value to
+# send it as a Pulumi secret. The recorder (org.plan.runtime) produces the same markers.
+from org.plan.runtime import UNKNOWN, RecordedResource, Secret
 
 # The engine's wire encoding of a value not known during preview (pulumi.runtime.rpc.UNKNOWN).
 UNKNOWN_WIRE = rpc.UNKNOWN
@@ -65,23 +67,6 @@ _SEVERITIES = {
     analyzer_pb2.POLICY_SEVERITY_HIGH: "high",
     analyzer_pb2.POLICY_SEVERITY_CRITICAL: "critical",
 }
-
-
-class _Unknown:
-    """Marker for an input whose value is unknown during preview."""
-
-    def __repr__(self) -> str:
-        return "UNKNOWN"
-
-
-UNKNOWN: Any = _Unknown()
-
-
-@dataclass(frozen=True)
-class Secret:
-    """Wrap an input value to send it as a Pulumi secret."""
-
-    value: Any
 
 
 @dataclass
@@ -240,12 +225,12 @@ def to_struct(values: Mapping[str, Any]) -> struct_pb2.Struct:
 
 
 def from_struct(struct: struct_pb2.Struct) -> dict[str, Any]:
-    """Struct -> plain data; secrets unwrapped, unknowns as :data:`UNKNOWN`."""
+    """Struct -> plain data; secrets as :class:`Secret`, unknowns as :data:`UNKNOWN`."""
 
     def plain(value: Any) -> Any:
         if isinstance(value, dict):
             if value.get(SECRET_SIG_KEY) == SECRET_SIG:
-                return plain(value.get("value"))
+                return Secret(plain(value.get("value")))
             return {k: plain(v) for k, v in value.items()}
         if isinstance(value, list):
             return [plain(v) for v in value]
@@ -260,19 +245,21 @@ def from_recorded(resource: RecordedResource, providers: Mapping[str, ProviderDe
                   default_provider: ProviderDescription | None = None) -> ResourceDescription:
     """A resource recorded by :func:`org.plan.runtime.run_program` as the engine would send it.
 
-    The recorder turns unknown inputs into None; the engine would send those as unknowns.
-    ``providers`` maps provider references (``urn::id``) to their descriptions; resources
-    without an explicit provider get ``default_provider``.
+    Inputs go as the engine would send them: secrets as secrets, unknowns as unknowns (a
+    resource recorded by hand with plain ``inputs`` has its Nones sent as unknowns).
+    ``providers`` maps provider URNs to their descriptions; a resource's provider reference is
+    ``<provider URN>::<provider id>``. Resources without an explicit provider get
+    ``default_provider``.
     """
     provider = None
     if resource.provider and providers:
-        provider = providers.get(resource.provider) or providers.get(resource.provider.split("::")[0])
+        provider = providers.get(resource.provider) or providers.get(provider_urn(resource.provider))
     if provider is None and resource.custom and resource.type.startswith("aws:"):
         provider = default_provider
     return ResourceDescription(
         type=resource.type,
         name=resource.name,
-        inputs=_nones_to_unknown(resource.inputs),
+        inputs=_engine_inputs(resource),
         urn=resource.urn,
         protect=resource.protect,
         parent=resource.parent,
@@ -281,6 +268,18 @@ def from_recorded(resource: RecordedResource, providers: Mapping[str, ProviderDe
         ignore_changes=list(resource.ignore_changes),
         delete_before_replace=resource.delete_before_replace or None,
     )
+
+
+def provider_urn(reference: str) -> str:
+    """The provider URN of a provider reference ``<urn>::<id>`` (a URN itself contains ``::``)."""
+    urn, separator, _id = reference.rpartition("::")
+    return urn if separator else reference
+
+
+def _engine_inputs(resource: RecordedResource) -> dict[str, Any]:
+    if resource.wire_inputs is not None:
+        return resource.wire_inputs
+    return _nones_to_unknown(resource.inputs)
 
 
 def default_provider(config: Mapping[str, Any], package: str = "aws") -> ProviderDescription:
@@ -302,7 +301,7 @@ def describe_run(resources: Iterable[RecordedResource], config: Mapping[str, Any
 def providers_of(resources: Iterable[RecordedResource]) -> dict[str, ProviderDescription]:
     """Provider descriptions keyed by URN for the explicit providers among ``resources``."""
     return {
-        r.urn: ProviderDescription(type=r.type, name=r.name, urn=r.urn, inputs=_nones_to_unknown(r.inputs))
+        r.urn: ProviderDescription(type=r.type, name=r.name, urn=r.urn, inputs=_engine_inputs(r))
         for r in resources if r.type.startswith("pulumi:providers:")
     }
 

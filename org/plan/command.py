@@ -1,6 +1,7 @@
 """``python -m org plan``: the real program and the policy pack together, without a cloud account.
 
-Evaluates a stack's ``__main__.py`` under Pulumi's mock runtime, sends every resource and then
+Evaluates a stack's ``__main__.py`` (this repository's, or any Pulumi Python program's with
+``--program DIR``) under Pulumi's mock runtime, sends every resource and then
 the whole stack to the policy pack over its analyzer protocol (as ``pulumi preview
 --policy-pack`` would), and reports the resource tree, counts and policy results.
 Exit codes: 0 no mandatory violation, 1 a mandatory violation, 2 invalid configuration.
@@ -12,10 +13,13 @@ import argparse
 import json
 import sys
 import threading
+import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from components.errors import ConfigError
 from org.plan.analyzer import (
@@ -29,11 +33,14 @@ from org.plan.analyzer import (
 )
 from org.plan.progress import Progress
 from org.plan.report import policy_report, resource_tree, type_counts
-from org.plan.runtime import ProgramRun, RecordedResource, resource_types, run_program
+from org.plan.runtime import UNKNOWN, ProgramRun, RecordedResource, Secret, resource_types, run_program
 from org.plan.stackconfig import PROJECT_ROOT, StackConfig, load_stack_config
 
 EXIT_OK, EXIT_VIOLATION, EXIT_INVALID = 0, 1, 2
 DEFAULT_PACK = "policies"
+DEFAULT_PROGRAM_STACK = "dev"
+DEFAULT_REGION = "us-east-1"
+SECRET_MARKER = "[secret]"
 
 
 @dataclass
@@ -57,11 +64,17 @@ class Plan:
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "plan", help="run a stack's program and the policy pack offline (no AWS account, no CLI)",
-        description="Run the stack's real program under Pulumi's mock runtime, send every resource "
-                    "to the policy pack over its analyzer protocol and print the resource tree, "
-                    "counts and policy findings. Exit 0: no mandatory violation; 1: a mandatory "
-                    "violation; 2: invalid configuration or org data.")
-    parser.add_argument("--stack", required=True, help="stack name (reads Pulumi.<stack>.yaml)")
+        description="Run the stack's real program (or, with --program, any Pulumi Python program) under "
+                    "Pulumi's mock runtime, send every resource to the policy pack over its analyzer "
+                    "protocol and print the resource tree, counts and policy findings. Exit 0: no "
+                    "mandatory violation; 1: a mandatory violation; 2: invalid configuration or org data.")
+    parser.add_argument("--stack", help="stack name (reads Pulumi.<stack>.yaml); required without --program, "
+                                         f"default '{DEFAULT_PROGRAM_STACK}' with it")
+    parser.add_argument("--program", metavar="DIR",
+                        help="plan another Pulumi Python program: the folder with its Pulumi.yaml (its "
+                             "Pulumi.<stack>.yaml is read when present)")
+    parser.add_argument("--unknown-outputs", action="store_true",
+                        help="answer as a first preview does: ids and outputs not given as inputs are unknown")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     parser.add_argument("--verbose", action="store_true",
                         help="list every policy finding with its whole message (default: 10 per policy, "
@@ -87,15 +100,82 @@ def plan_stack(stack: str, overrides: list[str] | None = None, root: Path = PROJ
 
 
 def _run_program(config: StackConfig, root: Path, progress: Progress | None,
-                 on_record: Callable[[RecordedResource], None] | None = None) -> ProgramRun:
+                 on_record: Callable[[RecordedResource], None] | None = None, *,
+                 known_outputs: bool = True) -> ProgramRun:
     from org.plan.mocks import GroundworkMocks
 
-    region = config.values.get("aws:region", "us-east-1")
-    return run_program(root / "__main__.py", config=config.values, project=config.project,
-                       stack=config.stack, mocks=GroundworkMocks(region=str(region)),
+    region = config.values.get("aws:region", DEFAULT_REGION)
+    return run_program(program_entry(root), config=config.values, project=config.project,
+                       stack=config.stack,
+                       mocks=GroundworkMocks(region=str(region), known_outputs=known_outputs),
                        secret_keys=config.secret_keys,
                        on_register=progress.on_registered if progress else None,
                        on_record=on_record)
+
+
+def _project_file(root: Path) -> dict[str, Any]:
+    path = root / "Pulumi.yaml"
+    if not path.is_file():
+        raise ConfigError(f"--program {root}: no Pulumi.yaml there (the folder of a Pulumi project is expected)")
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{path}: not valid YAML: {error}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: must be a mapping (name, runtime, ...)")
+    runtime = data.get("runtime")
+    runtime_name = runtime.get("name") if isinstance(runtime, dict) else runtime
+    if runtime_name != "python":
+        raise ConfigError(f"{path}: runtime {runtime_name!r} is not supported; only Python programs can be "
+                          "planned (runtime: python)")
+    return data
+
+
+def program_entry(root: Path) -> Path:
+    """The file Pulumi runs for the project in ``root``: ``main`` of its Pulumi.yaml or __main__.py."""
+    main = _project_file(root).get("main") if (root / "Pulumi.yaml").is_file() else None
+    entry = root / str(main) if main else root
+    if entry.is_dir():
+        entry = entry / "__main__.py"
+    if not entry.is_file():
+        raise ConfigError(f"{root / 'Pulumi.yaml'}: the program's entry point {entry} does not exist")
+    return entry
+
+
+def load_program_config(root: Path, stack: str, overrides: Sequence[str] = ()) -> StackConfig:
+    """A program's config as the CLI gives it: project defaults from Pulumi.yaml ``config``, then
+    ``Pulumi.<stack>.yaml`` when present, then ``--config`` overrides."""
+    project = _project_file(root)
+    name = str(project.get("name") or root.name)
+    defaults: dict[str, Any] = {}
+    declared = project.get("config") or {}
+    if not isinstance(declared, dict):
+        raise ConfigError(f"{root / 'Pulumi.yaml'}: 'config' must be a mapping of keys to values or "
+                          "{type, default}")
+    for key, spec in declared.items():
+        value = spec.get("default", spec.get("value")) if isinstance(spec, dict) else spec
+        if value is not None:
+            defaults[key if ":" in key else f"{name}:{key}"] = value
+    if (root / f"Pulumi.{stack}.yaml").is_file():
+        config = load_stack_config(stack, list(overrides), root)
+        config.values = {**defaults, **config.values}
+    else:
+        config = load_stack_config_values(root, stack, name, defaults, list(overrides))
+    config.values.setdefault("aws:region", DEFAULT_REGION)
+    return config
+
+
+def load_stack_config_values(root: Path, stack: str, project: str, values: dict[str, Any],
+                             overrides: list[str]) -> StackConfig:
+    """A stack without its own file: the given values and the ``--config`` overrides."""
+    values = dict(values)
+    for item in overrides:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"--config {item!r}: expected key=value, e.g. aws:region=eu-west-1")
+        values[key if ":" in key else f"{project}:{key}"] = value
+    return StackConfig(stack=stack, path=root / f"Pulumi.{stack}.yaml", values=values, secret_keys=[],
+                       project=project)
 
 
 def policy_config_for(stack: str, explicit: str | None, root: Path = PROJECT_ROOT) -> dict[str, Any]:
@@ -116,14 +196,24 @@ def policy_config_for(stack: str, explicit: str | None, root: Path = PROJECT_ROO
 
 def make_plan(stack: str, *, overrides: Sequence[str] = (), policy_pack: str | None = DEFAULT_PACK,
               policy_config: str | None = None, root: Path = PROJECT_ROOT,
-              progress: Progress | None = None) -> Plan:
-    """Run the program, then (unless ``policy_pack`` is None) the pack over what it declared."""
-    config = load_stack_config(stack, list(overrides), root)
-    pack_config = policy_config_for(stack, policy_config, root) if policy_pack else {}
+              progress: Progress | None = None, program: Path | None = None,
+              known_outputs: bool = True) -> Plan:
+    """Run the program, then (unless ``policy_pack`` is None) the pack over what it declared.
+
+    ``program`` is another Pulumi Python project's folder; without it, this repository's stack.
+    """
+    if program is not None:
+        config = load_program_config(program, stack, overrides)
+        pack_config = policy_config_for(stack, policy_config, root) if policy_pack and policy_config else {}
+        root = program
+    else:
+        config = load_stack_config(stack, list(overrides), root)
+        pack_config = policy_config_for(stack, policy_config, root) if policy_pack else {}
     if not policy_pack:
-        return Plan(config=config, run=_run_program(config, root, progress))
+        return Plan(config=config, run=_run_program(config, root, progress, known_outputs=known_outputs))
     pack_dir = Path(policy_pack)
-    pack_dir = pack_dir if pack_dir.is_absolute() else root / pack_dir
+    if not pack_dir.is_absolute():
+        pack_dir = pack_dir.resolve() if (pack_dir / "PulumiPolicy.yaml").is_file() else PROJECT_ROOT / pack_dir
     if not (pack_dir / "PulumiPolicy.yaml").is_file():
         raise ConfigError(f"--policy-pack {policy_pack}: no PulumiPolicy.yaml in {pack_dir}")
     with PolicyPackProcess(pack_dir, config=config.values, project=config.project,
@@ -136,7 +226,8 @@ def make_plan(stack: str, *, overrides: Sequence[str] = (), policy_pack: str | N
         # As the engine does, each resource is sent to the pack as it registers, so the pack
         # (another process) analyses while the program is still running.
         streaming = _StreamingAnalysis(pack, config.values)
-        program_run = _run_program(config, root, progress, on_record=streaming.submit)
+        program_run = _run_program(config, root, progress, on_record=streaming.submit,
+                                   known_outputs=known_outputs)
         plan = Plan(config=config, run=program_run)
         described = []
         for recorded in program_run.resources:
@@ -174,6 +265,27 @@ class _StreamingAnalysis:
         return resource, self.pack.analyze_result(call)
 
 
+def program_error(error: BaseException) -> str:
+    """``Type: message`` of what the program raised, with the program line it came from."""
+    frames = [f for f in traceback.extract_tb(error.__traceback__)
+              if "site-packages" not in f.filename and "/org/plan/" not in f.filename and "<frozen" not in f.filename]
+    where = f" ({frames[-1].filename}:{frames[-1].lineno})" if frames else ""
+    return f"{type(error).__name__}: {error}{where}"
+
+
+def redacted(value: Any) -> Any:
+    """Inputs for display: secrets replaced by a marker (never echoed), unknowns as None."""
+    if isinstance(value, Secret):
+        return SECRET_MARKER
+    if value is UNKNOWN:
+        return None
+    if isinstance(value, dict):
+        return {k: redacted(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redacted(v) for v in value]
+    return value
+
+
 def plan_document(plan: Plan) -> dict[str, Any]:
     """The ``--json`` document: resources, counts, outputs, warnings and policy diagnostics."""
     run_ = plan.run
@@ -182,7 +294,7 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         "project": run_.project,
         "resources": [
             {"urn": r.urn, "type": r.type, "name": r.name, "parent": r.parent, "custom": r.custom,
-             "inputs": r.inputs, "protect": r.protect, "retainOnDelete": r.retain_on_delete,
+             "inputs": redacted(r.engine_inputs), "protect": r.protect, "retainOnDelete": r.retain_on_delete,
              "dependencies": r.dependencies, "provider": r.provider}
             for r in run_.resources
         ],
@@ -202,18 +314,25 @@ def plan_document(plan: Plan) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     progress = Progress()
-    pack = None if args.policy_pack == "none" else args.policy_pack
-    if pack and not Path(pack).is_absolute() and not (args.project_dir / pack).is_dir():
-        pack = str(PROJECT_ROOT / pack)  # a workload project plans with Groundwork's own pack
+    if not args.stack and not args.program:
+        print("error: --stack is required (or --program DIR to plan another program)", file=sys.stderr)
+        return EXIT_INVALID
     try:
-        if not (args.project_dir / "Pulumi.yaml").is_file():
-            raise ConfigError(f"--project-dir {args.project_dir}: no Pulumi.yaml there")
-        plan = make_plan(args.stack, overrides=args.config, policy_pack=pack,
-                         policy_config=args.policy_config, root=args.project_dir.resolve(),
-                         progress=progress)
+        plan = make_plan(args.stack or DEFAULT_PROGRAM_STACK, overrides=args.config,
+                         policy_pack=None if args.policy_pack == "none" else args.policy_pack,
+                         policy_config=args.policy_config, progress=progress,
+                         program=Path(args.program).resolve() if args.program else None,
+                         known_outputs=not args.unknown_outputs)
     except ConfigError as error:
         progress.finish()
         print(f"error: {error}", file=sys.stderr)
+        return EXIT_INVALID
+    except Exception as error:
+        if not args.program:
+            raise
+        # Another team's program failing is their error to fix, not a crash of the plan.
+        progress.finish()
+        print(f"error: the program in {args.program} failed: {program_error(error)}", file=sys.stderr)
         return EXIT_INVALID
     progress.finish()
     if args.json:

@@ -1,7 +1,12 @@
-"""Mock outputs that look like what AWS returns: ids, ARNs, URLs and the values data sources give."""
+"""Mock outputs that look like what AWS returns: ids, ARNs, URLs and the values data sources give.
+
+``known_outputs=False`` answers as the engine does in a first preview: nothing exists yet, so a
+resource's id and every output it did not get as an input are unknown.
+"""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pulumi
@@ -24,12 +29,18 @@ UNNAMED_TYPES = {"aws:iam/rolePolicy:RolePolicy"}
 class GroundworkMocks(pulumi.runtime.Mocks):
     """Pulumi mocks with realistic outputs for the resource types Groundwork declares."""
 
-    def __init__(self, region: str = "us-east-1", account_id: str = ACCOUNT_ID) -> None:
+    def __init__(self, region: str = "us-east-1", account_id: str = ACCOUNT_ID, *,
+                 known_outputs: bool = True) -> None:
         self.region = region
         self.account_id = account_id
+        self.known_outputs = known_outputs
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
-        inputs = dict(args.inputs)
+        inputs = {key: _as_policy_json(value) for key, value in args.inputs.items()}
+        if not self.known_outputs:
+            # As a first preview: the inputs come back as given, everything else (id included) is
+            # unknown until the resource exists.
+            return "", inputs
         type_ = args.typ
         name_prop = NAME_PROPERTIES.get(type_, "name")
         physical = inputs.get(name_prop)
@@ -129,4 +140,79 @@ class GroundworkMocks(pulumi.runtime.Mocks):
                     "reverseDnsPrefix": "com.amazonaws"}
         if token == "aws:ssoadmin/getInstances:getInstances":
             return {"arns": [], "identityStoreIds": [], "id": self.region}
+        if token == "aws:iam/getPolicyDocument:getPolicyDocument":
+            document = policy_document(args.args)
+            return {"json": json.dumps(document, indent=2), "minifiedJson": json.dumps(document, separators=(",", ":")),
+                    "id": fake_id(token, json.dumps(document), 10)}
+        return self._data_source(token, args.args)
+
+    def _data_source(self, token: str, args: dict[str, Any]) -> dict[str, Any]:
+        """Plausible answers of common lookups (default VPC, subnets, AMIs, zones), so programs that
+        read them declare what they would declare against a real account."""
+        region, seed = self.region, json.dumps(args, sort_keys=True, default=str)
+        if token == "aws:ec2/getVpc:getVpc":
+            vpc = "vpc-" + fake_id(token, seed, 17)
+            return {"id": vpc, "arn": f"arn:aws:ec2:{region}:{self.account_id}:vpc/{vpc}",
+                    "cidrBlock": "172.31.0.0/16", "default": bool(args.get("default")), "ownerId": self.account_id}
+        if token == "aws:ec2/getSubnets:getSubnets":
+            return {"id": region, "ids": ["subnet-" + fake_id(token, f"{seed}{n}", 17) for n in range(3)]}
+        if token == "aws:ec2/getSubnet:getSubnet":
+            subnet = "subnet-" + fake_id(token, seed, 17)
+            return {"id": subnet, "availabilityZone": f"{region}a", "cidrBlock": "172.31.0.0/20",
+                    "vpcId": "vpc-" + fake_id(token, "vpc", 17)}
+        if token == "aws:ec2/getAmi:getAmi":
+            ami = "ami-" + fake_id(token, seed, 17)
+            return {"id": ami, "imageId": ami, "architecture": "x86_64", "name": "plan-ami",
+                    "ownerId": "137112412989", "rootDeviceName": "/dev/xvda"}
+        if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
+            zones = [f"{region}{letter}" for letter in "abc"]
+            return {"id": region, "names": zones, "zoneIds": [f"use1-az{n}" for n in (1, 2, 3)]}
         return {}
+
+
+def _as_policy_json(value: Any) -> Any:
+    """A policy document given as an object comes back as the JSON string AWS stores."""
+    if isinstance(value, dict) and "Statement" in value:
+        return json.dumps(value)
+    return value
+
+
+def policy_document(args: dict[str, Any]) -> dict[str, Any]:
+    """The IAM JSON document ``aws.iam.get_policy_document`` renders from its arguments: single
+    values unwrapped from their lists, principals grouped by type, conditions by operator."""
+
+    def one_or_many(values: Any) -> Any:
+        values = list(values or [])
+        return values[0] if len(values) == 1 else values
+
+    def principals(entries: Any) -> Any:
+        grouped: dict[str, list[str]] = {}
+        for entry in entries or []:
+            grouped.setdefault(entry.get("type"), []).extend(entry.get("identifiers") or [])
+        if list(grouped) == ["*"]:
+            return "*"
+        return {kind: one_or_many(ids) for kind, ids in grouped.items()}
+
+    statements = []
+    for given in args.get("statements") or []:
+        statement: dict[str, Any] = {}
+        if given.get("sid"):
+            statement["Sid"] = given["sid"]
+        statement["Effect"] = given.get("effect") or "Allow"
+        for key, field_ in (("actions", "Action"), ("notActions", "NotAction"),
+                            ("resources", "Resource"), ("notResources", "NotResource")):
+            if given.get(key):
+                statement[field_] = one_or_many(given[key])
+        for key, field_ in (("principals", "Principal"), ("notPrincipals", "NotPrincipal")):
+            if given.get(key):
+                statement[field_] = principals(given[key])
+        conditions: dict[str, dict[str, Any]] = {}
+        for condition in given.get("conditions") or []:
+            conditions.setdefault(condition["test"], {})[condition["variable"]] = one_or_many(condition["values"])
+        if conditions:
+            statement["Condition"] = conditions
+        statements.append(statement)
+    document: dict[str, Any] = {"Version": args.get("version") or "2012-10-17", "Statement": statements}
+    if args.get("policyId"):
+        document = {"Version": document["Version"], "Id": args["policyId"], "Statement": statements}
+    return document

@@ -22,18 +22,39 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
+from google.protobuf import struct_pb2
 from pulumi import _types as pulumi_types
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import resource as sdk_resource
 from pulumi.runtime import rpc, settings
-from pulumi.runtime.proto import source_pb2
-from pulumi.runtime.sync_await import _sync_await
+from pulumi.runtime.proto import resource_pb2, source_pb2
+from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
 from components import cycle_breaker
 from org.plan.mocks import GroundworkMocks
 
 STACK_TYPE = "pulumi:pulumi:Stack"
+_THIS_REPOSITORY = Path(__file__).resolve().parents[2]
 _SDK_GET_STACK_TRACE = sdk_resource._get_stack_trace  # the original, for the tests to compare
+
+
+class _Unknown:
+    """Marker for a value not known yet (during a preview), as the engine would send it."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN: Any = _Unknown()
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A value the program marked secret (``pulumi.Output.secret``, secret config)."""
+
+    value: Any
 
 
 @dataclass
@@ -54,10 +75,18 @@ class RecordedResource:
     ignore_changes: list[str] = field(default_factory=list)
     id: str = ""
     outputs: dict[str, Any] = field(default_factory=dict)
+    # The inputs as the engine would send them (Secret and UNKNOWN markers kept), when they
+    # differ from ``inputs`` (plain values: secrets unwrapped, unknowns as None).
+    wire_inputs: dict[str, Any] | None = None
 
     @property
     def tags(self) -> dict[str, str] | None:
         return self.inputs.get("tags")
+
+    @property
+    def engine_inputs(self) -> dict[str, Any]:
+        """The inputs with secrets as :class:`Secret` and unknowns as :data:`UNKNOWN`."""
+        return self.wire_inputs if self.wire_inputs is not None else self.inputs
 
 
 @dataclass
@@ -110,19 +139,32 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         self._stack_urn = ""
 
     def RegisterResource(self, request):  # noqa: N802 - protocol name
-        response = super().RegisterResource(request)
+        """The SDK mock monitor's registration, with the request decoded once and without
+        rehydrating resource references: the SDK's deserializer turns ``role=lambda_role`` back
+        into a resource, looked up from inside this call on another event loop - with unknown
+        outputs the plan then waits forever, otherwise it fails with "a different loop"."""
+        urn = self.make_urn(request.parent, request.type, request.name)
         if request.type == STACK_TYPE:
-            self._stack_urn = response.urn
-            return response
-        inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
-        outputs = self.resources[response.urn].state if response.urn in self.resources else {}
+            self._stack_urn = urn
+            return resource_pb2.RegisterResourceResponse(urn=urn)
+        _ensure_event_loop()  # as the SDK's mock monitor: serializing the outputs needs one
+        wire, marked = decode_struct(request.object)
+        inputs = unmark(wire) if marked else wire
+        id_, outputs = self.mocks.new_resource(pulumi_mocks.MockResourceArgs(
+            typ=request.type, name=request.name, inputs=for_mocks(wire) if marked else dict(wire),
+            provider=request.provider, resource_id=request.importId, custom=request.custom or False,
+            transforms=pulumi_mocks._resolve_callbacks(request.transforms)))
+        self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(urn, id_, outputs)
+        response = resource_pb2.RegisterResourceResponse(
+            urn=urn, id=id_, object=_sync_await(rpc.serialize_properties(outputs, {})))
         recorded = RecordedResource(
             urn=response.urn,
             type=request.type,
             name=request.name,
             custom=bool(request.custom),
             parent=request.parent,
-            inputs=_plain(inputs),
+            inputs=inputs,
+            wire_inputs=wire if marked else None,
             protect=bool(request.protect),
             retain_on_delete=bool(request.retainOnDelete),
             dependencies=list(request.dependencies),
@@ -141,7 +183,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
 
     def RegisterResourceOutputs(self, request):  # noqa: N802 - protocol name
         if request.urn == self._stack_urn:
-            self.stack_outputs = _plain(rpc.deserialize_properties(request.outputs, keep_unknowns=True))
+            self.stack_outputs = unmark(decode_struct(request.outputs)[0])
         return super().RegisterResourceOutputs(request)
 
 
@@ -261,6 +303,83 @@ class _CollectingHandler(logging.Handler):
         self.records.append(LogRecord(record.levelname.lower(), record.getMessage()))
 
 
+def decode_struct(struct: struct_pb2.Struct) -> tuple[dict[str, Any], bool]:
+    """A registration's properties as plain data, and whether any secret or unknown was met.
+
+    Secrets become :class:`Secret`, unknowns :data:`UNKNOWN`, resource references the resource's
+    id (a custom resource) or URN (a component), as the engine hands them to providers and
+    analyzers; assets and archives the SDK's asset objects. Absent (null) properties are left out.
+    """
+    marked = [False]
+    decoded = _decode_fields(struct, marked)
+    return decoded, marked[0]
+
+
+def _decode_fields(struct: Any, marked: list[bool]) -> dict[str, Any]:
+    out = {}
+    for key, value in struct.items():
+        decoded = _decode(value, marked)
+        if decoded is not None:
+            out[key] = decoded
+    return out
+
+
+def _decode(value: Any, marked: list[bool]) -> Any:
+    if isinstance(value, str):
+        if value == rpc.UNKNOWN:
+            marked[0] = True
+            return UNKNOWN
+        return value
+    if isinstance(value, struct_pb2.ListValue):
+        return [_decode(item, marked) for item in value]
+    if isinstance(value, struct_pb2.Struct):
+        if rpc._special_sig_key not in value:
+            return _decode_fields(value, marked)
+        signature = value[rpc._special_sig_key]
+        if signature == rpc._special_secret_sig:
+            marked[0] = True
+            return Secret(_decode(value["value"], marked) if "value" in value else None)
+        if signature == rpc._special_resource_sig:
+            reference = value["id"] if "id" in value else value["urn"]
+            if reference == "":  # a custom resource whose id is not known yet
+                marked[0] = True
+                return UNKNOWN
+            return _decode(reference, marked)
+        if signature == rpc._special_output_value_sig:
+            marked[0] = True
+            inner = _decode(value["value"], marked) if "value" in value else UNKNOWN
+            return Secret(inner) if value.get("secret") else inner
+        return rpc.deserialize_properties(value)  # assets and archives: no resources inside
+    return value
+
+
+def for_mocks(value: Any) -> Any:
+    """Decoded inputs as mocks receive them from the SDK: secrets wrapped as the SDK wraps them,
+    unknowns as the engine's unknown value (so echoing them back keeps them unknown)."""
+    if value is UNKNOWN:
+        return rpc.UNKNOWN
+    if isinstance(value, Secret):
+        return rpc.wrap_rpc_secret(for_mocks(value.value))
+    if isinstance(value, dict):
+        return {k: for_mocks(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [for_mocks(v) for v in value]
+    return value
+
+
+def unmark(value: Any) -> Any:
+    """Secrets unwrapped and unknowns as None: the plain view tests and reports use."""
+    if value is UNKNOWN:
+        return None
+    if isinstance(value, Secret):
+        return unmark(value.value)
+    if isinstance(value, dict):
+        return {k: unmark(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [unmark(v) for v in value]
+    return value
+
+
 def _plain(value: Any) -> Any:
     """Unwrap SDK wrapper values into JSON-friendly Python data (unknowns -> None)."""
     if isinstance(value, dict):
@@ -325,11 +444,20 @@ def run_program(
         path = Path(program)
 
         def body() -> None:
-            sys.path.insert(0, str(path.parent))
+            # As the Pulumi CLI runs a program: from its folder, its own modules importable. Modules
+            # it imports from there are dropped afterwards, so the next program's `iam.py` is its own.
+            folder = path.parent.resolve()
+            before = set(sys.modules)
+            sys.path.insert(0, str(folder))
             try:
-                runpy.run_path(str(path), run_name="__main__")
+                with contextlib.chdir(folder):
+                    runpy.run_path(str(path), run_name="__main__")
             finally:
-                sys.path.remove(str(path.parent))
+                sys.path.remove(str(folder))
+                if folder != _THIS_REPOSITORY:  # its own modules (components, org) stay shared
+                    for name in set(sys.modules) - before:
+                        if _defined_in(sys.modules.get(name), folder):
+                            del sys.modules[name]
     else:
         body = program
 
@@ -354,6 +482,11 @@ def run_program(
         project=project,
         stack=stack,
     )
+
+
+def _defined_in(module: Any, folder: Path) -> bool:
+    file = getattr(module, "__file__", None)
+    return bool(file) and Path(file).resolve().is_relative_to(folder)
 
 
 async def _resolve_outputs(outputs: dict[str, Any]) -> dict[str, Any]:

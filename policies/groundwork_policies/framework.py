@@ -28,6 +28,7 @@ from pulumi_policy import (
 from groundwork_policies import fastpath, stackinfo, waivers
 from groundwork_policies.config import settings
 from groundwork_policies.stackinfo import StackInfo
+from groundwork_policies.taggable import default_tags_not_applied
 from groundwork_policies.values import UNKNOWN, plain
 
 
@@ -69,11 +70,14 @@ class Resource:
 
     @functools.cached_property
     def effective_tags(self) -> Any:
-        """Provider default tags overlaid with the resource's own; UNKNOWN if the map is unknown."""
+        """Provider default tags overlaid with the resource's own; UNKNOWN if the map is unknown.
+
+        Default tags are left out for the types the provider does not apply them to
+        (``provider_tag_exceptions.json``, e.g. autoscaling groups)."""
         tags = self.tags
         if tags is UNKNOWN:
             return UNKNOWN
-        merged = self.default_tags  # a fresh dict
+        merged = {} if self.type in default_tags_not_applied() else self.default_tags  # a fresh dict
         if isinstance(tags, Mapping):
             merged.update(tags)
         elif isinstance(tags, list):  # [{key, value, ...}] as autoscaling groups take them
@@ -143,14 +147,17 @@ def resource_policy(*, name: str, description: str, check: ResourceCheck | None,
     def validate(args: ResourceValidationArgs, report_violation: Callable[..., None]) -> None:
         if wanted is not None and args.resource_type not in wanted:
             return
-        config = settings(config_schema, args.get_config())
-        if args.resource_type in config.get("exemptTypes", ()):
-            return
-        resource = Resource.from_args(args)
-        stack = fastpath.memo(_resource_stack, resource, args.stack_tags)
-        ctx = Context(config, stack, datetime.now(UTC))
-        for finding in _guarded(check, resource, ctx):
-            waivers.report(name, finding, resource, ctx, report_violation, stack_level=False)
+        try:
+            config = settings(config_schema, args.get_config())
+            if args.resource_type in config.get("exemptTypes", ()):
+                return
+            resource = Resource.from_args(args)
+            stack = fastpath.memo(_resource_stack, resource, args.stack_tags)
+            ctx = Context(config, stack, datetime.now(UTC))
+            for finding in _guarded(check, resource, ctx):
+                waivers.report(name, finding, resource, ctx, report_violation, stack_level=False)
+        except Exception as error:  # never fail the request: that aborts the whole preview
+            report_violation(_could_not_evaluate(error))
 
     return ResourceValidationPolicy(
         name=name, description=description, validate=validate if check else None, remediate=remediate,
@@ -164,8 +171,12 @@ def _guarded(check: Callable[[Any, Context], Iterable[Finding]], subject: Any, c
     try:
         return list(check(subject, ctx))
     except Exception as error:
-        return [Finding(f"policy could not evaluate this input ({type(error).__name__}: {error}); "
-                        "please report it to the platform team")]
+        return [Finding(_could_not_evaluate(error))]
+
+
+def _could_not_evaluate(error: Exception) -> str:
+    return (f"policy could not evaluate this input ({type(error).__name__}: {error}); "
+            "please report it to the platform team")
 
 
 def _resource_stack(resource: Resource, stack_tags: Mapping[str, str]) -> StackInfo:
@@ -178,14 +189,18 @@ def stack_policy(*, name: str, description: str, check: StackCheck,
     """A stack policy running ``check`` over every resource of the stack."""
 
     def validate(args: StackValidationArgs, report_violation: Callable[..., None]) -> None:
-        config = settings(config_schema, args.get_config())
-        exempt = set(config.get("exemptTypes", ()))
-        resources = [Resource.from_policy_resource(r) for r in args.resources if r.resource_type not in exempt]
-        stack = stackinfo.resolve(args.stack_tags, [r.effective_tags for r in resources
-                                                    if r.type.startswith("aws:")])
-        ctx = Context(config, stack, datetime.now(UTC))
-        for finding in _guarded(check, resources, ctx):
-            waivers.report(name, finding, finding.resource, ctx, report_violation, stack_level=True)
+        try:
+            config = settings(config_schema, args.get_config())
+            exempt = set(config.get("exemptTypes", ()))
+            resources = [Resource.from_policy_resource(r) for r in args.resources
+                         if r.resource_type not in exempt]
+            stack = stackinfo.resolve(args.stack_tags, [r.effective_tags for r in resources
+                                                        if r.type.startswith("aws:")])
+            ctx = Context(config, stack, datetime.now(UTC))
+            for finding in _guarded(check, resources, ctx):
+                waivers.report(name, finding, finding.resource, ctx, report_violation, stack_level=True)
+        except Exception as error:  # never fail the request: that aborts the whole preview
+            report_violation(_could_not_evaluate(error))
 
     return StackValidationPolicy(
         name=name, description=description, validate=validate, enforcement_level=enforcement_level,

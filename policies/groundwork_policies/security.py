@@ -1,5 +1,15 @@
-"""Security baseline: encrypted and private buckets, encrypted queues and topics, safe SES rules,
-no IAM admin wildcards, supported Lambda runtimes, rotating KMS keys."""
+"""Security baseline: private buckets, encrypted queues and topics, safe SES rules, no IAM admin
+wildcards, supported Lambda runtimes, rotating KMS keys.
+
+Findings state only what is true of AWS today. S3 encrypts every bucket with SSE-S3 since
+2023-01-05 (https://docs.aws.amazon.com/AmazonS3/latest/userguide/default-encryption-faq.html),
+new buckets block public access since April 2023
+(https://aws.amazon.com/blogs/aws/heads-up-amazon-s3-security-changes-are-coming-in-april-of-2023/),
+and new SQS queues get SSE-SQS by default
+(https://aws.amazon.com/blogs/compute/announcing-server-side-encryption-with-amazon-simple-queue-service-managed-encryption-keys-sse-sqs-by-default/).
+So these policies flag what a resource really turns off; an organisation that wants the defaults
+stated in code asks for it with ``makeExplicit`` in the policy config ("make explicit" findings).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +19,7 @@ from typing import Any
 
 from pulumi_policy import EnforcementLevel, Severity
 
+from groundwork_policies import awsdata
 from groundwork_policies.config import prop, schema
 from groundwork_policies.framework import Context, Finding, Resource, by_type, resource_policy, stack_policy
 from groundwork_policies.values import UNKNOWN, as_list, dig, json_document
@@ -33,21 +44,13 @@ IAM_DOCUMENTS = {
     "aws:iam/role:Role": "inlinePolicies",
     "aws:ssoadmin/permissionSetInlinePolicy:PermissionSetInlinePolicy": "inlinePolicy",
 }
-# Lambda runtime -> date from which AWS no longer supports it (Lambda runtimes page, Nov 2026).
-RUNTIME_DEPRECATION = {
-    "python2.7": "2021-07-15", "python3.6": "2022-07-18", "python3.7": "2023-12-04",
-    "python3.8": "2024-10-14", "python3.9": "2025-12-15", "python3.10": "2026-06-30",
-    "nodejs": "2016-10-31", "nodejs4.3": "2020-03-05", "nodejs6.10": "2019-08-12",
-    "nodejs8.10": "2020-03-06", "nodejs10.x": "2021-07-30", "nodejs12.x": "2023-03-31",
-    "nodejs14.x": "2023-12-04", "nodejs16.x": "2024-06-12", "nodejs18.x": "2025-09-01",
-    "nodejs20.x": "2026-04-30", "java8": "2024-01-08", "go1.x": "2024-01-08", "provided": "2024-01-08",
-    "ruby2.5": "2021-07-30", "ruby2.7": "2023-12-07", "ruby3.2": "2026-03-31",
-    "dotnetcore1.0": "2019-07-30", "dotnetcore2.0": "2019-05-30", "dotnetcore2.1": "2022-01-05",
-    "dotnetcore3.1": "2023-04-03", "dotnet5.0": "2022-05-10", "dotnet6": "2024-12-20", "dotnet7": "2024-05-14",
-}
-
-CURRENT_RUNTIMES = {"python": "python3.12 or newer", "nodejs": "nodejs22.x or newer", "java": "java21",
-                    "dotnet": "dotnet8", "ruby": "ruby3.4", "go": "provided.al2023", "provided": "provided.al2023"}
+BUCKET_ACLS = ("aws:s3/bucketAcl:BucketAcl", "aws:s3/bucketAclV2:BucketAclV2")
+# Canned ACLs that grant access to everyone or to any AWS account (both count as public for S3).
+PUBLIC_CANNED_ACLS = ("public-read", "public-read-write", "authenticated-read")
+PUBLIC_GRANTEE_URIS = ("http://acs.amazonaws.com/groups/global/AllUsers",
+                       "http://acs.amazonaws.com/groups/global/AuthenticatedUsers")
+EXPLICIT_CHOICES = ["encryption", "public-access-block"]
+S3_ENCRYPTION_DEFAULT = "2023-01-05"
 
 
 # --- S3 ---------------------------------------------------------------------------------------
@@ -94,24 +97,52 @@ def _denies_insecure_transport(document: Any) -> bool:
     return False
 
 
+def _public_acl(acl: Any) -> bool:
+    return isinstance(acl, str) and acl in PUBLIC_CANNED_ACLS
+
+
+def _public_grants(grants: Any) -> bool:
+    """Grants (``grants`` of a bucket, or ``grants`` of an ACL's access control policy) to everyone."""
+    for grant in as_list(grants):
+        grantee = dig(grant, "grantee") if isinstance(dig(grant, "grantee"), Mapping) else grant
+        if isinstance(grantee, Mapping) and grantee.get("uri") in PUBLIC_GRANTEE_URIS:
+            return True
+    return False
+
+
 def check_bucket_baseline(resources: list[Resource], ctx: Context) -> Iterable[Finding]:
+    explicit = set(ctx.settings.get("makeExplicit") or ())
     sse_configs = by_type(resources, *SSE_CONFIGS)
     blocks = by_type(resources, PUBLIC_ACCESS_BLOCK)
     bucket_policies = by_type(resources, BUCKET_POLICY)
+    acls = by_type(resources, *BUCKET_ACLS)
     for bucket in by_type(resources, *BUCKETS):
-        inline = _encrypted_inline(bucket)
-        linked_sse = [s for s in sse_configs if _linked(bucket, s)]
-        if inline is not True and inline is not None and not any(_sse_ok(s) for s in linked_sse):
-            yield Finding(f"bucket '{bucket.name}' has no server-side encryption configuration "
-                          "(aws.s3.BucketServerSideEncryptionConfiguration)", resource=bucket, check="encryption")
+        if "encryption" in explicit:
+            inline = _encrypted_inline(bucket)
+            linked_sse = [s for s in sse_configs if _linked(bucket, s)]
+            if inline is not True and inline is not None and not any(_sse_ok(s) for s in linked_sse):
+                yield Finding(f"make explicit: bucket '{bucket.name}' relies on S3's default encryption "
+                              f"(SSE-S3, applied to every bucket since {S3_ENCRYPTION_DEFAULT}); declare an "
+                              "aws.s3.BucketServerSideEncryptionConfiguration to state it",
+                              resource=bucket, check="encryption")
         linked_pab = [b for b in blocks if _linked(bucket, b)]
         if not linked_pab:
-            yield Finding(f"bucket '{bucket.name}' has no public access block (aws.s3.BucketPublicAccessBlock "
-                          "with all four settings true)", resource=bucket, check="public-access-block")
+            if "public-access-block" in explicit:
+                yield Finding(f"make explicit: bucket '{bucket.name}' relies on S3's default Block Public "
+                              "Access (all four settings on for buckets created since April 2023); declare an "
+                              "aws.s3.BucketPublicAccessBlock with all four settings true",
+                              resource=bucket, check="public-access-block")
         elif all(_pab_missing(b) for b in linked_pab):
-            yield Finding(f"bucket '{bucket.name}' public access block leaves "
+            yield Finding(f"bucket '{bucket.name}' public access block turns "
                           f"{', '.join(_pab_missing(linked_pab[0]))} off", resource=bucket,
                           check="public-access-block")
+        bucket_acls = [a for a in acls if _linked(bucket, a)]
+        if (_public_acl(bucket.props.get("acl")) or _public_grants(bucket.props.get("grants"))
+                or any(_public_acl(a.props.get("acl"))
+                       or _public_grants(dig(a.props, "accessControlPolicy", "grants")) for a in bucket_acls)):
+            yield Finding(f"bucket '{bucket.name}' has an ACL granting access to everyone (AllUsers or "
+                          "AuthenticatedUsers); keep ACLs disabled and grant access with a bucket policy",
+                          resource=bucket, check="public-acl")
         documents = [json_document(p.props.get("policy")) for p in bucket_policies if _linked(bucket, p)]
         if not any(d is UNKNOWN or _denies_insecure_transport(d) for d in documents):
             yield Finding(f"bucket '{bucket.name}' has no bucket policy denying aws:SecureTransport=false",
@@ -126,9 +157,12 @@ def check_queue_topic_encryption(resource: Resource, ctx: Context) -> Iterable[F
         return
     if resource.type == QUEUE:
         managed = resource.props.get("sqsManagedSseEnabled")
-        if managed is UNKNOWN or managed is True:
-            return
-        yield Finding("queue is not encrypted: set sqs_managed_sse_enabled=True or kms_master_key_id")
+        if managed is False:
+            yield Finding("queue is not encrypted: sqs_managed_sse_enabled is False and no kms_master_key_id "
+                          "is set; remove the False (new queues get SSE-SQS) or set a KMS key")
+        elif managed is None and ctx.settings.get("makeExplicit"):
+            yield Finding("make explicit: queue relies on SQS's default SSE-SQS encryption for new queues; set "
+                          "sqs_managed_sse_enabled=True or kms_master_key_id to state it")
     else:
         yield Finding("topic is not encrypted: set kms_master_key_id (e.g. alias/aws/sns or a CMK)")
 
@@ -175,12 +209,14 @@ def check_lambda_runtime(resource: Resource, ctx: Context) -> Iterable[Finding]:
     if not isinstance(runtime, str) or runtime in (ctx.settings.get("allowedRuntimes") or ()):
         return
     today = ctx.now.date()
-    dates = {**RUNTIME_DEPRECATION, **(ctx.settings.get("deprecationDates") or {})}
+    dates = {**awsdata.lambda_deprecations(), **(ctx.settings.get("deprecationDates") or {})}
     since = dates.get(runtime)
     if since and date.fromisoformat(since) <= today:
-        family = next((f for f in CURRENT_RUNTIMES if runtime.startswith(f)), "")
-        suggestion = CURRENT_RUNTIMES.get(family, "a supported runtime")
-        yield Finding(f"runtime {runtime} is deprecated since {since}: move to {suggestion}")
+        current = awsdata.lambda_current()
+        family = next((f for f in sorted(current, key=len, reverse=True) if runtime.startswith(f)), "")
+        suggestion = current.get(family, "a supported runtime")
+        yield Finding(f"runtime {runtime} is deprecated since {since} (AWS Lambda runtimes page): "
+                      f"move to {suggestion}")
     elif runtime in (ctx.settings.get("deprecatedRuntimes") or ()):
         yield Finding(f"runtime {runtime} is refused by this organization's deprecatedRuntimes")
 
@@ -200,17 +236,26 @@ def policies() -> list:
     return [
         stack_policy(
             name="s3-bucket-baseline",
-            description="S3 buckets have server-side encryption, a full public access block and a "
-                        "TLS-only bucket policy.",
-            check=check_bucket_baseline, enforcement_level=mandatory, severity=high, config_schema=schema(),
-            remediation_steps="Add BucketServerSideEncryptionConfiguration, BucketPublicAccessBlock (all four "
-                              "true) and a BucketPolicy denying aws:SecureTransport=false.",
+            description="S3 buckets are not opened up (no public access block settings turned off, no public "
+                        "ACL) and accept only TLS requests.",
+            check=check_bucket_baseline, enforcement_level=mandatory, severity=high,
+            config_schema=schema(makeExplicit=prop(
+                "array", [], "defaults AWS applies that must be declared anyway: encryption (SSE-S3 on "
+                "every bucket since 2023-01-05), public-access-block (on for new buckets since April 2023)",
+                items={"type": "string", "enum": EXPLICIT_CHOICES})),
+            remediation_steps="Leave the BucketPublicAccessBlock settings true (or drop the resource: new buckets "
+                              "block public access), drop public ACLs, and add a BucketPolicy denying "
+                              "aws:SecureTransport=false.",
         ),
         resource_policy(
             name="queue-topic-encryption",
-            description="SQS queues and SNS topics are encrypted at rest.",
+            description="SQS queues do not turn encryption at rest off, and SNS topics are encrypted.",
             check=check_queue_topic_encryption, types=[QUEUE, TOPIC],
-            enforcement_level=mandatory, severity=high, config_schema=schema(),
+            enforcement_level=mandatory, severity=high,
+            config_schema=schema(makeExplicit=prop(
+                "boolean", False, "require queues to state their encryption (new queues get SSE-SQS by default)")),
+            remediation_steps="Queues: do not set sqs_managed_sse_enabled=False without a KMS key. Topics: set "
+                              "kms_master_key_id (alias/aws/sns or a customer managed key).",
         ),
         resource_policy(
             name="ses-receipt-rule-security",

@@ -13,7 +13,7 @@
 A block that cannot run on its own is marked with ``<!-- example: fragment -->`` on the line
 above it; a fragment must still parse. Blocks marked ``<!-- example: file <path> -->`` are the
 files of a project a page builds (docs/quickstart-workload.md): they are written out together and
-the project is planned with ``python -m org plan --project-dir``, policy pack included. Any other block that does not run fails here, naming the
+the project is planned with ``python -m org plan --program``, policy pack included. Any other block that does not run fails here, naming the
 file and line, so the example is fixed or marked, never silently skipped.
 """
 
@@ -183,7 +183,7 @@ def test_the_workload_quick_start_project_plans_clean(tmp_path: Path):
         target.write_text(block.text)
     project = Path(files[0].marker_arg).parent
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    result = subprocess.run([sys.executable, "-m", "org", "plan", "--stack", "dev", "--project-dir", str(project)],
+    result = subprocess.run([sys.executable, "-m", "org", "plan", "--stack", "dev", "--program", str(project)],
                             cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr
     assert "+ aws:pipes/pipe:Pipe  fulfilment" in result.stdout

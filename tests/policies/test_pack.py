@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -11,7 +12,7 @@ import yaml
 
 from tests.policies.conftest import PACK_DIR, evaluate
 from tests.policies.corpus import compliant, violations
-from tests.policies.corpus.builders import DEV
+from tests.policies.corpus.builders import DEV, queue
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "policies.md"
 
@@ -58,7 +59,7 @@ def test_docs_table_lists_every_policy_with_its_default_level(info):
 
 
 def test_a_disabled_policy_reports_nothing(packs):
-    case = next(c for c in violations.CASES if c.id == "sqs-unencrypted")
+    case = next(c for c in violations.CASES if c.id == "sqs-sse-disabled")
     assert evaluate(packs.get(DEV), replace(case, policy_config={"queue-topic-encryption": "disabled"})) == []
 
 
@@ -69,3 +70,28 @@ def test_fast_path_gives_the_same_results_as_the_sdk_path(packs):
     assert len(cases) > 60
     for case in cases:
         assert evaluate(fast, case) == evaluate(slow, case), case.id
+
+
+def test_a_config_the_policy_cannot_use_is_a_finding_not_a_failed_request(packs):
+    pack = packs.get(DEV)
+    pack.configure({"required-tags": {"exemptTypes": 5}, "s3-bucket-baseline": {"exemptTypes": 7}})
+    pack.configure_stack()
+    try:
+        found = {d.policy_name: d.message for d in pack.analyze_all([queue()])}
+    finally:
+        pack.configure()
+    assert set(found) == {"required-tags", "s3-bucket-baseline"}
+    assert all("policy could not evaluate this input (TypeError" in m for m in found.values())
+
+
+def test_docs_config_example_is_accepted_by_the_pack(packs, info):
+    block = re.search(r"## Configuration.*?```json\n(.*?)```", DOCS.read_text(), re.S).group(1)
+    example = json.loads(block)
+    for policy, settings in example.items():
+        known = set(info.policy(policy).config_schema) | {"enforcementLevel"}
+        assert set(settings) <= known, (policy, set(settings) - known)
+    pack = packs.get(DEV)
+    try:
+        pack.configure(example)
+    finally:
+        pack.configure()

@@ -21,7 +21,7 @@ CONFIG = stack_config(usage="POC")  # shop / dev / POC
 def _careless() -> None:
     """Everything declared straight with pulumi-aws, without the conventions or the baseline."""
     aws.s3.Bucket("bucket")
-    aws.sqs.Queue("queue")
+    aws.sqs.Queue("queue", sqs_managed_sse_enabled=False)
     aws.sns.Topic("topic", name="shop-dev-topic", kms_master_key_id="alias/aws/sns",
                   tags={"context": "shop", "stage": "dev", "owner": "team-shop", "usage": "POC"})
     aws.lambda_.Function("fn", role="arn:aws:iam::123456789012:role/x", runtime="python3.9",

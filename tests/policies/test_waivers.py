@@ -13,7 +13,7 @@ def _names(diagnostics):
 
 
 def test_tag_waiver_moves_the_finding_to_advisory(run_case):
-    waived = queue(sqsManagedSseEnabled=None, tags=tags(**{
+    waived = queue(sqsManagedSseEnabled=False, tags=tags(**{
         "groundwork:waiver:queue-topic-encryption": f"consumer cannot use KMS yet expires={FUTURE}"}))
     found = run_case(Case("w", [waived]))
     assert _names(found) == [("waived-findings", "advisory")]
@@ -22,13 +22,13 @@ def test_tag_waiver_moves_the_finding_to_advisory(run_case):
 
 
 def test_semicolon_form_is_accepted(run_case):
-    waived = queue(sqsManagedSseEnabled=None, tags=tags(**{
+    waived = queue(sqsManagedSseEnabled=False, tags=tags(**{
         "groundwork:waiver:queue-topic-encryption": f"legacy;expires={FUTURE}"}))
     assert _names(run_case(Case("w", [waived]))) == [("waived-findings", "advisory")]
 
 
 def test_expired_waiver_no_longer_applies(run_case):
-    expired = queue(sqsManagedSseEnabled=None, tags=tags(**{
+    expired = queue(sqsManagedSseEnabled=False, tags=tags(**{
         "groundwork:waiver:queue-topic-encryption": f"legacy expires={PAST}"}))
     found = run_case(Case("w", [expired]))
     assert _names(found) == [("queue-topic-encryption", "mandatory")]
@@ -45,13 +45,13 @@ def test_waiver_without_reason_or_date_is_ignored(run_case):
 
 
 def test_waiver_for_another_policy_does_not_apply(run_case):
-    other = queue(sqsManagedSseEnabled=None, tags=tags(**{
+    other = queue(sqsManagedSseEnabled=False, tags=tags(**{
         "groundwork:waiver:resource-naming": f"old name expires={FUTURE}"}))
     assert _names(run_case(Case("w", [other]))) == [("queue-topic-encryption", "mandatory")]
 
 
 def test_policy_config_waiver_by_name(run_case):
-    case = Case("w", [queue(sqsManagedSseEnabled=None)], policy_config={"queue-topic-encryption": {
+    case = Case("w", [queue(sqsManagedSseEnabled=False)], policy_config={"queue-topic-encryption": {
         "waivers": [{"name": "orders", "reason": "migration JIRA-1", "expires": FUTURE}]}})
     found = run_case(case)
     assert _names(found) == [("waived-findings", "advisory")]
@@ -59,22 +59,22 @@ def test_policy_config_waiver_by_name(run_case):
 
 
 def test_policy_config_waiver_by_type_expired(run_case):
-    case = Case("w", [queue(sqsManagedSseEnabled=None)], policy_config={"queue-topic-encryption": {
+    case = Case("w", [queue(sqsManagedSseEnabled=False)], policy_config={"queue-topic-encryption": {
         "waivers": [{"type": "aws:sqs/queue:Queue", "reason": "old", "expires": PAST}]}})
     assert _names(run_case(case)) == [("queue-topic-encryption", "mandatory")]
 
 
 def test_stack_config_waiver(run_case):
     # PROD's stack config carries groundwork:policyWaivers for the resource named legacy-queue.
-    legacy = queue(PROD, label="legacy-queue", sqsManagedSseEnabled=None)
-    other = queue(PROD, label="other-queue", sqsManagedSseEnabled=None)
+    legacy = queue(PROD, label="legacy-queue", sqsManagedSseEnabled=False)
+    other = queue(PROD, label="other-queue", sqsManagedSseEnabled=False)
     found = run_case(Case("w", [legacy, other], env=PROD))
     assert _names(found) == [("queue-topic-encryption", "mandatory"), ("waived-findings", "advisory")]
     assert "stack config groundwork:policyWaivers" in next(d for d in found if d.policy_name == "waived-findings").message
 
 
 def test_check_specific_waiver_on_a_stack_policy(run_case):
-    group = bucket_group(with_pab=False, policy=None)
+    group = bucket_group(pab={"blockPublicPolicy": False}, policy=None)
     group[0].inputs["tags"]["groundwork:waiver:s3-bucket-baseline/public-access-block"] = (
         f"public website bucket expires={FUTURE}")
     found = run_case(Case("w", group))

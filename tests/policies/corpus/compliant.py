@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from org.plan.analyzer import UNKNOWN, ProviderDescription
+from tests.policies.corpus import baseline
 from tests.policies.corpus.builders import (
     DEV,
     EMPTY,
@@ -86,6 +87,10 @@ CASES += [
     Case("preview-tag-values-unknown", [topic(tags=tags(owner=UNKNOWN, context=UNKNOWN))]),
     Case("preview-queue-name-unknown", [queue(**{"name": UNKNOWN})]),
     Case("preview-ssm-name-unknown", [parameter(**{"name": UNKNOWN})]),
+    # AWS defaults: SSE-S3 on every bucket, Block Public Access on new buckets, SSE-SQS on new queues.
+    Case("s3-bucket-on-aws-defaults", bucket_group(sse=False, with_pab=False)),
+    Case("sqs-on-default-encryption", [queue(sqsManagedSseEnabled=None)]),
+    Case("s3-private-canned-acl", bucket_group(acl="private")),
     Case("preview-encryption-unknown", [queue(sqsManagedSseEnabled=UNKNOWN), topic(kmsMasterKeyId=UNKNOWN)]),
     Case("preview-bucket-policy-unknown", bucket_group(policy=UNKNOWN)),
     Case("preview-iam-document-unknown", [role_policy(document=UNKNOWN)]),
@@ -179,3 +184,5 @@ CASES += [
     Case("account-close-outside-prod", [account(DEV, closeOnDeletion=True)]),
     Case("account-no-domain-configured", [account(DEV, email="someone@example.com")]),
 ]
+
+CASES += baseline.COMPLIANT  # negative controls of the security baseline (issue 19)

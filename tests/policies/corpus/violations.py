@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from org.plan.analyzer import UNKNOWN
+from tests.policies.corpus import baseline
 from tests.policies.corpus.builders import (
     BAD_STAGE,
     DEV,
@@ -122,7 +123,7 @@ CASES: list[Case] = [
          env=EPH),
     Case("eph-rds-instance-protection", _eph(res("aws:rds/instance:Instance", "db", {
         "instanceClass": "db.t4g.micro", "engine": "postgres", "deletionProtection": True,
-        "tags": tags(EPH)})), {"ephemeral-deletable"}, env=EPH),
+        "storageEncrypted": True, "tags": tags(EPH)})), {"ephemeral-deletable"}, env=EPH),
     Case("eph-rds-cluster-protection", _eph(res("aws:rds/cluster:Cluster", "cluster", {
         "engine": "aurora-postgresql", "deletionProtection": True, "tags": tags(EPH)})),
          {"ephemeral-deletable"}, env=EPH),
@@ -133,16 +134,28 @@ CASES: list[Case] = [
         "loadBalancerType": "application", "enableDeletionProtection": True, "tags": tags(EPH)})),
          {"ephemeral-deletable"}, env=EPH),
     Case("eph-ec2-termination-protection", _eph(res("aws:ec2/instance:Instance", "vm", {
-        "ami": "ami-123", "instanceType": "t4g.nano", "disableApiTermination": True, "tags": tags(EPH)})),
+        "ami": "ami-123", "instanceType": "t4g.nano", "disableApiTermination": True,
+        "metadataOptions": {"httpTokens": "required"}, "tags": tags(EPH)})),
          {"ephemeral-deletable"}, env=EPH),
     Case("eph-bucket-without-force-destroy", _eph(bucket_group(EPH, forceDestroy=False)), {"ephemeral-deletable"},
          env=EPH, contains="forceDestroy"),
     Case("eph-protected-component", _eph(res("groundwork:events:Fanout", "fan", protect=True)),
          {"ephemeral-deletable"}, env=EPH),
     # --- s3-bucket-baseline ---
-    Case("s3-no-encryption", bucket_group(sse=False), {"s3-bucket-baseline"}, contains="[encryption]"),
-    Case("s3-no-public-access-block", bucket_group(with_pab=False), {"s3-bucket-baseline"},
-         contains="[public-access-block]"),
+    # S3 encrypts every bucket and blocks public access on new ones: only "make explicit" when asked.
+    Case("s3-no-encryption-make-explicit", bucket_group(sse=False), {"s3-bucket-baseline"},
+         contains="[encryption] make explicit", policy_config={"s3-bucket-baseline": {"makeExplicit": ["encryption"]}}),
+    Case("s3-no-public-access-block-make-explicit", bucket_group(with_pab=False), {"s3-bucket-baseline"},
+         contains="[public-access-block] make explicit",
+         policy_config={"s3-bucket-baseline": {"makeExplicit": ["public-access-block"]}}),
+    Case("s3-public-access-block-all-off", bucket_group(pab={f: False for f in (
+        "blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")}),
+         {"s3-bucket-baseline"}, contains="turns blockPublicAcls"),
+    Case("s3-public-canned-acl", bucket_group(acl="public-read"), {"s3-bucket-baseline"}, contains="[public-acl]"),
+    Case("s3-public-acl-resource", [*bucket_group(), res("aws:s3/bucketAcl:BucketAcl", "data-acl", {
+        "bucket": "shop-dev-data", "accessControlPolicy": {"owner": {"id": "abc"}, "grants": [{
+            "grantee": {"type": "Group", "uri": "http://acs.amazonaws.com/groups/global/AllUsers"},
+            "permission": "READ"}]}})], {"s3-bucket-baseline"}, contains="[public-acl]"),
     Case("s3-public-access-block-partial", bucket_group(pab={"restrictPublicBuckets": False}),
          {"s3-bucket-baseline"}, contains="restrictPublicBuckets"),
     Case("s3-no-policy", bucket_group(policy=None), {"s3-bucket-baseline"}, contains="[tls-only]"),
@@ -161,8 +174,10 @@ CASES: list[Case] = [
         "Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*", "Condition": ["not", "a", "map"]})),
          {"s3-bucket-baseline"}, contains="could not evaluate"),
     # --- queue-topic-encryption ---
-    Case("sqs-unencrypted", [queue(sqsManagedSseEnabled=None)], {"queue-topic-encryption"}),
-    Case("sqs-sse-disabled", [queue(sqsManagedSseEnabled=False)], {"queue-topic-encryption"}),
+    Case("sqs-sse-disabled", [queue(sqsManagedSseEnabled=False)], {"queue-topic-encryption"},
+         contains="queue is not encrypted"),
+    Case("sqs-default-make-explicit", [queue(sqsManagedSseEnabled=None)], {"queue-topic-encryption"},
+         contains="make explicit", policy_config={"queue-topic-encryption": {"makeExplicit": True}}),
     Case("sns-unencrypted", [topic(kmsMasterKeyId=None)], {"queue-topic-encryption"}),
     Case("sns-empty-key", [topic(kmsMasterKeyId="")], {"queue-topic-encryption"}),
     # --- ses-receipt-rule-security ---
@@ -189,6 +204,8 @@ CASES: list[Case] = [
     # --- lambda-runtime ---
     *[Case(f"lambda-{runtime}", [function(runtime=runtime)], {"lambda-runtime"})
       for runtime in ("python3.8", "python3.9", "nodejs18.x", "nodejs16.x", "go1.x", "java8")],
+    Case("lambda-dotnet8", [function(runtime="dotnet8")], {"lambda-runtime"},
+         contains="deprecated since 2026-11-10 (AWS Lambda runtimes page): move to dotnet10"),
     Case("lambda-refused-by-config", [function(runtime="python3.11")], {"lambda-runtime"},
          policy_config={"lambda-runtime": {"deprecatedRuntimes": ["python3.11"]}}),
     # --- kms-key-rotation ---
@@ -247,3 +264,5 @@ CASES: list[Case] = [
     Case("eph-bucket-force-destroy-false-explicit", _eph(bucket_group(EPH, label="logs", forceDestroy=False)),
          {"ephemeral-deletable"}, env=EPH),
 ]
+
+CASES += baseline.VIOLATIONS  # the security baseline of issue 19
