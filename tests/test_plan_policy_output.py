@@ -35,7 +35,7 @@ def policy_section(stdout: str) -> list[str]:
     return stdout[stdout.index("\nPolicies:\n") + 1:].splitlines()
 
 
-DESCRIPTION = "Taggable AWS resources carry the required tags (context, stage, owner, usage) with allowed values."
+DESCRIPTION = "Taggable AWS resources carry the tags the policy config requires (requiredTags) with allowed values."
 HEADER = re.compile(r"^  (\S+) \((\w+)\): (\d+) findings?$")
 
 

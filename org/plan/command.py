@@ -86,10 +86,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--policy-config", metavar="FILE",
                         help="policy pack config JSON, as pulumi preview --policy-pack-config takes "
                              "(default: policies/config/<stack>.json when it exists)")
-    parser.add_argument("--project-dir", type=Path, default=PROJECT_ROOT, metavar="DIR",
-                        help="the Pulumi project to plan: its Pulumi.yaml, Pulumi.<stack>.yaml and "
-                             "__main__.py (default: this repository); a relative --policy-pack is "
-                             "still found in this repository")
     parser.set_defaults(handler=run)
 
 

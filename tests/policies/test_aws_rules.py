@@ -292,6 +292,11 @@ COMPLIANT_EDGES = [
     role_policy("list", allow(["dynamodb:ListStreams", "dynamodb:GetRecords"], ["*", DDB_STREAM])),
     # Service principals with a sub-name of a known service.
     role("logs-delivery", "delivery.logs.amazonaws.com"),
+    # Regional service principals: pulumi/examples aws-py-stepfunctions (vendored in
+    # tests/plan_programs) trusts states.<region>.amazonaws.com; CloudWatch Logs subscriptions
+    # document logs.<region>.amazonaws.com.
+    role("sfn-regional", "states.us-east-1.amazonaws.com"),
+    role("logs-regional", "logs.eu-west-1.amazonaws.com"),
     # A wildcard service prefix is every action, nothing to look up.
     role_policy("admin-like", allow("*:*", "*")),
 ]

@@ -56,7 +56,7 @@ CFN_DOCUMENTS: dict[str, list[tuple[str, str]]] = {
     "AWS::SNS::TopicPolicy": [("PolicyDocument", RESOURCE)],
     "AWS::KMS::Key": [("KeyPolicy", RESOURCE)],
 }
-SERVICE_PRINCIPAL = re.compile(r"^([a-z0-9.-]+)\.amazonaws\.com(\.cn)?$")
+SERVICE_PRINCIPAL = re.compile(r"^([a-z0-9.-]+?)(\.[a-z]{2}(?:-gov|-iso[a-z]*)?-[a-z]+-\d)?\.amazonaws\.com(\.cn)?$")
 CFN_VARIABLE = re.compile(r"\$\{[^}]*\}")
 
 
@@ -282,7 +282,8 @@ def _check_principals(where: str, principal: Any) -> list[Rule]:
             continue
         match = SERVICE_PRINCIPAL.match(service)
         known = data.service_principal_names()
-        # "delivery.logs.amazonaws.com", "edgelambda.lambda.amazonaws.com": a sub-principal of a service
+        # "delivery.logs.amazonaws.com", "edgelambda.lambda.amazonaws.com": a sub-principal of a service;
+        # "states.us-east-1.amazonaws.com": a regional form (group 2, the region)
         if match is None or (match.group(1) not in known and match.group(1).rsplit(".", 1)[-1] not in known):
             issues.append(Rule(f"{where} Principal.Service", service,
                                "is not <service>.amazonaws.com of a service AWS has (MalformedPolicyDocument: "
