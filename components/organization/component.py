@@ -76,7 +76,9 @@ class Organization(pulumi.ComponentResource):
     root_id: pulumi.Output[str]
 
     def __init__(self, name: str, args: OrganizationArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("groundwork:org:Organization", name, None, opts)
+        # The root emails account files declare (adopted accounts): the policy pack accepts them.
+        declared = sorted({r.email for r in args.data.accounts if r.email != args.data.spec.email_for(r.name)})
+        super().__init__("groundwork:org:Organization", name, {"declaredEmails": declared}, opts)
         ctx, data, spec = args.context, args.data, args.data.spec
         keep = ctx.is_production
 

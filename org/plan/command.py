@@ -28,7 +28,14 @@ from org.plan.analyzer import (
     providers_of,
 )
 from org.plan.progress import Progress
-from org.plan.report import policy_report, resource_tree, type_counts
+from org.plan.report import (
+    operation,
+    operation_counts,
+    operations_line,
+    policy_report,
+    resource_tree,
+    type_counts,
+)
 from org.plan.runtime import ProgramRun, RecordedResource, resource_types, run_program
 from org.plan.stackconfig import PROJECT_ROOT, StackConfig, load_stack_config
 
@@ -172,7 +179,8 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         "resources": [
             {"urn": r.urn, "type": r.type, "name": r.name, "parent": r.parent, "custom": r.custom,
              "inputs": r.inputs, "protect": r.protect, "retainOnDelete": r.retain_on_delete,
-             "dependencies": r.dependencies, "provider": r.provider}
+             "dependencies": r.dependencies, "provider": r.provider,
+             "ignoreChanges": r.ignore_changes, "importId": r.import_id, "operation": operation(r)}
             for r in run_.resources
         ],
         "counts": resource_types(run_.resources),
@@ -182,6 +190,7 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         "diagnostics": [asdict(d) for d in plan.diagnostics],
         "summary": {
             "resources": len(run_.resources),
+            **{f"to{kind.capitalize()}": count for kind, count in operation_counts(run_).items()},
             "mandatory": len(plan.mandatory),
             "advisory": sum(1 for d in plan.diagnostics if d.enforcement_level == "advisory"),
             "exitCode": plan.exit_code,
@@ -204,7 +213,7 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(plan_document(plan), indent=2, sort_keys=True, default=str))
         return plan.exit_code
     print("\n".join(resource_tree(plan.run)))
-    print(f"\nResources: {len(plan.run.resources)} to create")
+    print(f"\n{operations_line(plan.run)}")
     print("\n".join(type_counts(plan.run)))
     for warning in plan.run.warnings():
         print(f"warning: {warning}")

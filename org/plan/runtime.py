@@ -54,6 +54,7 @@ class RecordedResource:
     ignore_changes: list[str] = field(default_factory=list)
     id: str = ""
     outputs: dict[str, Any] = field(default_factory=dict)
+    import_id: str = ""  # the `import` option: the engine adopts this existing object instead of creating one
 
     @property
     def tags(self) -> dict[str, str] | None:
@@ -131,6 +132,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             ignore_changes=list(request.ignoreChanges),
             id=response.id,
             outputs=_plain(outputs),
+            import_id=request.importId,
         )
         self.recorded.append(recorded)
         if self.on_record is not None:
