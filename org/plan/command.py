@@ -184,13 +184,13 @@ def plan_document(plan: Plan) -> dict[str, Any]:
             for r in run_.resources
         ],
         "counts": resource_types(run_.resources),
+        "operations": operation_counts(run_),  # AWS resources to import / to create
         "outputs": run_.stack_outputs,
         "warnings": run_.warnings(),
         "policyPack": plan.policy_pack,
         "diagnostics": [asdict(d) for d in plan.diagnostics],
         "summary": {
             "resources": len(run_.resources),
-            **{f"to{kind.capitalize()}": count for kind, count in operation_counts(run_).items()},
             "mandatory": len(plan.mandatory),
             "advisory": sum(1 for d in plan.diagnostics if d.enforcement_level == "advisory"),
             "exitCode": plan.exit_code,

@@ -205,7 +205,7 @@ def test_adopt_validate_plan_imports_everything_and_creates_nothing(
     expected_accounts = MEMBER_ACCOUNTS
     assert sum(" org-account-" in r for r in imported) == expected_accounts
     assert sum(r.startswith("aws:ssoadmin/accountAssignment") for r in imported) == seeded["assignments"]
-    assert document["summary"]["toImport"] == len(imported) and document["summary"]["toCreate"] == 0
+    assert document["operations"] == {"import": len(imported), "create": 0}
     # The adopted accounts keep their legacy root emails and the policy pack agrees.
     assert document["summary"]["mandatory"] == 0, [d for d in document["diagnostics"]
                                                    if d["enforcement_level"] == "mandatory"]
