@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from components.errors import ConfigError
+from org.plan import markdown
 from org.plan.analyzer import (
     Diagnostic,
     PolicyPackProcess,
@@ -27,6 +28,7 @@ from org.plan.analyzer import (
     from_recorded,
     providers_of,
 )
+from org.plan.compare import change_lines, compare, json_value, load_plan_document
 from org.plan.progress import Progress
 from org.plan.report import (
     operation,
@@ -37,6 +39,7 @@ from org.plan.report import (
     type_counts,
 )
 from org.plan.runtime import ProgramRun, RecordedResource, resource_types, run_program
+from org.plan.sarif import SourceIndex, write_sarif
 from org.plan.stackconfig import PROJECT_ROOT, StackConfig, load_stack_config
 
 EXIT_OK, EXIT_VIOLATION, EXIT_INVALID = 0, 1, 2
@@ -73,6 +76,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--policy-config", metavar="FILE",
                         help="policy pack config JSON, as `pulumi preview --policy-pack-config` takes "
                              "(default: policies/config/<stack>.json when it exists)")
+    parser.add_argument("--compare", metavar="BASE_JSON",
+                        help="a `plan --json` document of the base branch: list what this change adds, "
+                             "removes, replaces and changes (account removals first)")
+    parser.add_argument("--format", choices=("text", "json", "markdown"), default=None,
+                        help="output format (default text; markdown for a job summary or pull-request comment)")
+    parser.add_argument("--sarif", metavar="FILE",
+                        help="also write the policy findings as SARIF 2.1.0 (for GitHub code scanning)")
     parser.set_defaults(handler=run)
 
 
@@ -200,7 +210,9 @@ def plan_document(plan: Plan) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     progress = Progress()
+    output = getattr(args, "format", None) or ("json" if args.json else "text")
     try:
+        base = load_plan_document(args.compare) if getattr(args, "compare", None) else None
         plan = make_plan(args.stack, overrides=args.config,
                          policy_pack=None if args.policy_pack == "none" else args.policy_pack,
                          policy_config=args.policy_config, progress=progress)
@@ -209,8 +221,17 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_INVALID
     progress.finish()
-    if args.json:
-        print(json.dumps(plan_document(plan), indent=2, sort_keys=True, default=str))
+    document = plan_document(plan) if output != "text" or base is not None or getattr(args, "sarif", None) else None
+    summary = compare(base, document) if base is not None and document is not None else None
+    if getattr(args, "sarif", None) and document is not None:
+        write_sarif(document, source_index(plan), args.sarif)
+    if output == "json":
+        if summary is not None:
+            document = {**document, "changes": summary.as_json()}
+        print(json.dumps(document, indent=2, sort_keys=True, default=json_value))
+        return plan.exit_code
+    if output == "markdown":
+        print(markdown.render(document, summary), end="")
         return plan.exit_code
     print("\n".join(resource_tree(plan.run)))
     print(f"\n{operations_line(plan.run)}")
@@ -220,4 +241,17 @@ def run(args: argparse.Namespace) -> int:
     if plan.policy_pack is not None:
         print()
         print("\n".join(policy_report(plan.diagnostics, plan.run)))
+    if summary is not None:
+        print()
+        print("\n".join(change_lines(summary)))
     return plan.exit_code
+
+
+def source_index(plan: Plan, root: Path = PROJECT_ROOT) -> SourceIndex:
+    """Where the stack's org data lives, for pointing findings at the file that declared a resource."""
+    org = plan.config.values.get("groundwork:org")
+    org_root = None
+    if isinstance(org, dict):
+        path = Path(str(org.get("path", "org")))
+        org_root = path if path.is_absolute() else root / path
+    return SourceIndex(repository=root, stack_file=plan.config.path, org_root=org_root)
