@@ -19,7 +19,7 @@ import yaml
 
 from org.plan import markdown
 from org.plan.command import make_plan, plan_document
-from org.plan.compare import compare, json_value
+from org.plan.compare import change_lines, compare, json_value
 from org.plan.report import operations_line, resource_tree
 from org.plan.runtime import ProgramRun, RecordedResource
 
@@ -55,6 +55,8 @@ def test_account_removal_comes_first_and_loud(base: dict, head: dict) -> None:
     assert [c.name for c in summary.account_removals] == ["org-account-security-audit"]
     assert "security-audit <security-audit@aws.acme-corp.example> will be removed from the organization" in \
         summary.account_removals[0].note
+    text = change_lines(summary)
+    assert text[1] == "  !!! 1 ACCOUNT(S) LEAVE THE ORGANIZATION !!!" and "security-audit" in text[2]
     rendered = markdown.render(head, summary)
     caution = rendered.index("[!CAUTION]")
     assert caution < rendered.index("### Changes against the base branch")

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -246,6 +247,42 @@ def test_adopt_refuses_to_overwrite_without_force_and_writes_nothing(
     assert main(["adopt", "--root", str(org_root), "--mail-domain", MAIL_DOMAIN, "--owner", OWNER]) == 2
     assert "unless --force" in capsys.readouterr().err
     assert [p.name for p in org_root.rglob("*") if p.is_file()] == ["keep.yaml"]
+    # With --force but no organization to read (AWS fails): still nothing replaced.
+    assert main(["adopt", "--root", str(org_root), "--mail-domain", MAIL_DOMAIN, "--owner", OWNER, "--force"]) == 1
+    assert [p.name for p in org_root.rglob("*") if p.is_file()] == ["keep.yaml"]
+
+
+def test_force_replaces_the_data_and_invalid_adopted_data_writes_nothing(
+        moto_endpoint: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    org = boto3.client("organizations", region_name="us-east-1")
+    org.create_organization(FeatureSet="ALL")
+    root = org.list_roots()["Roots"][0]["Id"]
+    org.enable_policy_type(RootId=root, PolicyType="SERVICE_CONTROL_POLICY")
+    ou = org.create_organizational_unit(ParentId=root, Name="Workloads")["OrganizationalUnit"]["Id"]
+    account = org.create_account(AccountName="shop-dev", Email="shop-dev@old-corp.example")
+    org.move_account(AccountId=account["CreateAccountStatus"]["AccountId"], SourceParentId=root,
+                     DestinationParentId=ou)
+    org_root = tmp_path / "org"
+    shutil.copytree(ROOT / "org" / "accounts", org_root / "accounts")
+    (org_root / "organization.yaml").write_text((ROOT / "org" / "organization.yaml").read_text())
+
+    args = ["adopt", "--root", str(org_root), "--mail-domain", MAIL_DOMAIN, "--owner", OWNER, "--force"]
+    assert main(args) == 0
+    assert sorted(p.name for p in (org_root / "accounts").iterdir()) == ["shop-dev.yaml"]
+    assert not (org_root / "scps").exists() and "importId: o-" in (org_root / "organization.yaml").read_text()
+    before = {p: p.read_text() for p in org_root.rglob("*") if p.is_file()}
+
+    # An SCP AWS holds but Groundwork's checker refuses (moto does not check Sids; AWS allows only
+    # letters and digits): the adopted data fails validation, so nothing is replaced.
+    policy = org.create_policy(Name="bad", Description="", Type="SERVICE_CONTROL_POLICY", Content=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Sid": "no-dashes", "Effect": "Deny", "Action": "s3:*",
+                                                 "Resource": "*"}]}))["Policy"]["PolicySummary"]["Id"]
+    org.attach_policy(PolicyId=policy, TargetId=ou)
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "scps/bad.json: Statement[0].Sid" in err and "nothing written" in err
+    assert {p: p.read_text() for p in org_root.rglob("*") if p.is_file()} == before
+    assert [p.name for p in tmp_path.iterdir()] == ["org"]  # no staging folder left behind
 
 
 def test_adopt_writes_nothing_when_aws_fails_part_way(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
