@@ -317,3 +317,18 @@ def test_translation_keeps_boundaries_and_lists_what_it_cannot_express() -> None
     assert "customerManagedPolicy:\n      name: edge\n      path: /b/" in sso
     assert "Empty" not in sso and any("'Empty'" in line and "grants nothing" in line for line in adoption.unexpressed)
     assert any("'Bad/Name'" in line for line in adoption.unexpressed)
+
+
+def test_a_wrong_import_id_is_refused_with_the_file_and_what_is_allowed(tmp_path: Path,
+                                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    org_root = tmp_path / "org"
+    shutil.copytree(ROOT / "org" / "accounts", org_root / "accounts")
+    shutil.copytree(ROOT / "org" / "scps", org_root / "scps")
+    (org_root / "organization.yaml").write_text((ROOT / "org" / "organization.yaml").read_text()
+                                                + "importId: o-NOT_AN_ID\n")
+    with (org_root / "accounts" / "orders-dev.yaml").open("a") as file:
+        file.write("importId: '12345'\n")
+    assert main(["validate", "--root", str(org_root)]) == 2
+    err = capsys.readouterr().err
+    assert "organization.yaml: importId: must be the id of the existing AWS object, like 'o-abcdef1234'" in err
+    assert "orders-dev.yaml: importId: must be the id of the existing AWS object, like '111122223333'" in err
