@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
         return report(problems, "adopt arguments")
     try:
         live = read_organization(sso_region=args.sso_region)
-    except (BotoCoreError, ClientError) as error:
+    except (BotoCoreError, ClientError, ValueError) as error:
         print(f"error: reading the organization failed, nothing written: {error}", file=sys.stderr)
         return EXIT_AWS
     try:
