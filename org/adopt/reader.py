@@ -27,10 +27,15 @@ from org.adopt.live import (
 
 RETRIES = Config(retries={"mode": "adaptive", "max_attempts": 10})
 ORGANIZATIONS_REGION = "us-east-1"  # Organizations is a global service served from us-east-1
+PAGE_SIZE: int | None = None  # None: each API's default page size (the tests set a small one)
 
 
 def _pages(client: Any, operation: str, key: str, **kwargs: Any) -> Iterator[Any]:
-    for page in client.get_paginator(operation).paginate(**kwargs):
+    """Every item of every page of a list call."""
+    paginator = client.get_paginator(operation)
+    if PAGE_SIZE and getattr(paginator, "_pagination_cfg", {}).get("limit_key"):
+        kwargs["PaginationConfig"] = {"PageSize": PAGE_SIZE}
+    for page in paginator.paginate(**kwargs):
         yield from page.get(key, [])
 
 

@@ -34,6 +34,7 @@ from moto.ssoadmin import responses as sso_responses
 from moto.ssoadmin.exceptions import ResourceNotFoundException
 
 from org.__main__ import main
+from org.adopt import reader
 from org.adopt.live import LiveIdentityCenter, LiveOrganization, LiveOu, LivePermissionSet
 from org.adopt.translate import adopt
 
@@ -63,6 +64,7 @@ def moto_endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(sso_responses.SSOAdminResponse, "get_permissions_boundary_for_permission_set",
                         no_boundary, raising=False)
     _fake_credentials(monkeypatch)
+    monkeypatch.setattr(reader, "PAGE_SIZE", 4)  # every list spans several pages, as at real size
     with mock_aws():
         yield
 
