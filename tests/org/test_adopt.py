@@ -334,3 +334,34 @@ def test_a_wrong_import_id_is_refused_with_the_file_and_what_is_allowed(tmp_path
     err = capsys.readouterr().err
     assert "organization.yaml: importId: must be the id of the existing AWS object, like 'o-abcdef1234'" in err
     assert "orders-dev.yaml: importId: must be the id of the existing AWS object, like '111122223333'" in err
+
+
+def test_throttled_list_calls_are_retried(moto_endpoint: None, tmp_path: Path) -> None:
+    """Organizations answers bursts with TooManyRequestsException (HTTP 400); the reader's clients retry."""
+    from botocore.awsrequest import AWSResponse
+
+    org = boto3.client("organizations", region_name="us-east-1")
+    org.create_organization(FeatureSet="ALL")
+    throttled = []
+
+    def throttle(request: object, **_: object) -> AWSResponse | None:
+        if not throttled:
+            throttled.append(request)
+            body = json.dumps({"__type": "TooManyRequestsException", "Message": "AWS Organizations can't "
+                               "complete your request because another request is already in progress."})
+            return AWSResponse("https://organizations.us-east-1.amazonaws.com", 400, {}, _RawBody(body.encode()))
+        return None
+
+    session = boto3.Session(region_name="eu-west-1")
+    session._session.get_component("event_emitter").register_first(
+        "before-send.organizations.ListAccounts", throttle)
+    live = reader.read_organization(session)
+    assert len(throttled) == 1 and [a.name for a in live.accounts] == ["master"]
+
+
+class _RawBody:
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def stream(self, **_: object) -> Iterator[bytes]:
+        yield self.data
