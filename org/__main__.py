@@ -9,6 +9,7 @@ import sys
 # Sub-command modules, each with add_parser(subparsers); handlers return the exit code.
 COMMANDS = [
     "org.commands.validate",
+    "org.commands.adopt",
     "org.commands.vend",
     "org.commands.list",
     "org.commands.diagram",

@@ -240,7 +240,7 @@ def _load_accounts(root: Path, spec: OrganizationSpec | None, ou_paths: list[str
         accounts.append(AccountRequest(
             name=request.name, ou=request.ou, owner=request.owner, email=email,
             purpose=request.purpose, tags=dict(request.tags), bootstrap=request.bootstrap, source=path,
-            removable=request.removable,
+            removable=request.removable, import_id=request.import_id, aws_name=request.aws_name,
         ))
     _report_shared(names, "name", "account name", problems)
     _report_shared(emails, "email", "email", problems)

@@ -31,6 +31,11 @@ TAG_VALUE = re.compile(r"^[\w .:/=+@-]{0,256}$")
 MAX_TAGS = 40  # AWS allows 50 per resource; the stack conventions add their own.
 RESERVED_TAG_KEYS = ("context", "stage", "owner", "usage", "expires-at", "account-owner", "organizational-unit")
 EMAIL_PATTERN_FIELDS = {"name", "mailDomain"}
+# Ids of existing AWS objects an adopted organization keeps (botocore's Organizations model).
+ORGANIZATION_ID = re.compile(r"^o-[a-z0-9]{10,32}$")
+OU_ID = re.compile(r"^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$")
+POLICY_ID = re.compile(r"^p-[0-9a-zA-Z_]{8,128}$")
+ACCOUNT_ID = re.compile(r"^\d{12}$")
 POLICY_TYPES = (
     "AISERVICES_OPT_OUT_POLICY", "BACKUP_POLICY", "CHATBOT_POLICY", "DECLARATIVE_POLICY_EC2",
     "RESOURCE_CONTROL_POLICY", "SERVICE_CONTROL_POLICY", "TAG_POLICY",
@@ -46,6 +51,14 @@ def is_email(value: str) -> bool:
     return bool(EMAIL.match(value)) and ".." not in value
 
 
+def _import_id(value: str | None, pattern: re.Pattern[str], example: str) -> str | None:
+    """An ``importId`` (written by ``python -m org adopt``) must be the id AWS gave the object."""
+    if value is not None and not pattern.match(value):
+        raise ValueError(f"must be the id of the existing AWS object, like {example!r} "
+                         "(written by `python -m org adopt`)")
+    return value
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, strict=True)
 
@@ -55,6 +68,7 @@ class OuNode(_Strict):
 
     name: StrictStr
     children: list[OuNode] = Field(default_factory=list)
+    import_id: StrictStr | None = Field(default=None, alias="importId")  # adopted OU: imported, not created
 
     @field_validator("name")
     @classmethod
@@ -62,6 +76,11 @@ class OuNode(_Strict):
         if not OU_NAME.match(value) or value.strip() != value:
             raise ValueError(f"must be {OU_NAME_RULE}, without leading or trailing spaces")
         return value
+
+    @field_validator("import_id")
+    @classmethod
+    def _ou_id(cls, value: str | None) -> str | None:
+        return _import_id(value, OU_ID, "ou-ab12-cdef3456")
 
     @field_validator("children")
     @classmethod
@@ -77,6 +96,14 @@ class ScpSpec(_Strict):
     description: StrictStr = Field(default="", max_length=512)
     file: StrictStr
     targets: list[StrictStr] = Field(min_length=1)
+    # Adopted SCP: imported with its id, keeping its name in AWS (else <context>-<stage>-<name>).
+    import_id: StrictStr | None = Field(default=None, alias="importId")
+    aws_name: StrictStr | None = Field(default=None, alias="awsName", min_length=1, max_length=128)
+
+    @field_validator("import_id")
+    @classmethod
+    def _policy_id(cls, value: str | None) -> str | None:
+        return _import_id(value, POLICY_ID, "p-ab12cd34")
 
     @field_validator("name")
     @classmethod
@@ -114,6 +141,12 @@ class OrganizationSpec(_Strict):
         default_factory=list, alias="enabledPolicyTypes")
     ous: list[OuNode] = Field(min_length=1)
     scps: list[ScpSpec] = Field(default_factory=list)
+    import_id: StrictStr | None = Field(default=None, alias="importId")  # adopted organization (o-...)
+
+    @field_validator("import_id")
+    @classmethod
+    def _organization_id(cls, value: str | None) -> str | None:
+        return _import_id(value, ORGANIZATION_ID, "o-abcdef1234")
 
     @field_validator("mail_domain")
     @classmethod
@@ -182,6 +215,14 @@ class AccountFile(_Strict):
     # Only for an account that existed before vending and is imported with its real address;
     # new requests leave it out and get the address derived from the name.
     email: StrictStr | None = None
+    # Adopted account: imported with its id, keeping its name in AWS when that is not a valid file name.
+    import_id: StrictStr | None = Field(default=None, alias="importId")
+    aws_name: StrictStr | None = Field(default=None, alias="awsName", min_length=1, max_length=128)
+
+    @field_validator("import_id")
+    @classmethod
+    def _account_id(cls, value: str | None) -> str | None:
+        return _import_id(value, ACCOUNT_ID, "111122223333")
 
     @field_validator("name")
     @classmethod
@@ -251,6 +292,8 @@ class AccountRequest:
     bootstrap: bool
     source: Path
     removable: bool = False
+    import_id: str | None = None
+    aws_name: str | None = None
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,16 @@ IAM_POLICY_NAME = re.compile(r"^[\w+=,.@-]{1,128}$")
 IAM_PATH = re.compile(r"^/(?:[\x21-\x7e]{0,510}/)?$")
 ACCOUNT_NAME = re.compile(r"^[a-z][a-z0-9-]{2,49}$")
 INLINE_POLICY_MAX = 32768
+# Ids of existing objects an adopted organization keeps (botocore's identitystore and sso-admin models).
+GROUP_ID = re.compile(r"^([0-9a-f]{10}-|)[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}$")
+PERMISSION_SET_ARN = re.compile(r"^arn:aws(-[a-z]{1,5}){0,3}:sso:::permissionSet/(sso)?ins-[a-zA-Z0-9-.]{16}/"
+                                r"ps-[a-zA-Z0-9-./]{16}$")
+
+
+def _import_id(value: str | None, pattern: re.Pattern[str], what: str) -> str | None:
+    if value is not None and not pattern.match(value):
+        raise ValueError(f"must be the {what} of the existing object (written by `python -m org adopt`)")
+    return value
 
 
 class OrgView(Protocol):
@@ -60,6 +70,12 @@ class Group(_Model):
 
     name: str
     description: str = Field(default="", max_length=1024)
+    import_id: str | None = Field(default=None, alias="importId")  # adopted group: its identity store id
+
+    @field_validator("import_id")
+    @classmethod
+    def _group_id(cls, value: str | None) -> str | None:
+        return _import_id(value, GROUP_ID, "identity store group id")
 
     @field_validator("name")
     @classmethod
@@ -122,6 +138,12 @@ class PermissionSet(_Model):
                                                              alias="customerManagedPolicies")
     inline_policy: dict[str, Any] | None = Field(default=None, alias="inlinePolicy")
     permissions_boundary: PermissionsBoundary | None = Field(default=None, alias="permissionsBoundary")
+    import_id: str | None = Field(default=None, alias="importId")  # adopted permission set: its ARN
+
+    @field_validator("import_id")
+    @classmethod
+    def _arn_id(cls, value: str | None) -> str | None:
+        return _import_id(value, PERMISSION_SET_ARN, "permission set ARN")
 
     @field_validator("name")
     @classmethod

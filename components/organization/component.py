@@ -14,6 +14,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.context import StackContext
+from components.organization.adoption import imported
 from org.model import AccountRequest, OrgData
 from org.scp import minified
 
@@ -32,6 +33,7 @@ class OrganizationArgs:
     batch_size: int = 1
     close_on_deletion: bool = False
     share_account_ids: bool = False
+    publish_account_ids: bool = True
 
 
 def account_batches(accounts: list[AccountRequest], size: int) -> list[list[AccountRequest]]:
@@ -44,6 +46,21 @@ def account_batches(accounts: list[AccountRequest], size: int) -> list[list[Acco
 def parent_path(ou_path: str) -> str | None:
     """``Workloads/Prod`` -> ``Workloads``; a top-level OU's parent is the root (None)."""
     return ou_path.rsplit("/", 1)[0] if "/" in ou_path else None
+
+
+def ou_import_ids(data: OrgData) -> dict[str, str]:
+    """OU path -> the id of the existing OU, for the OUs ``python -m org adopt`` found."""
+    found: dict[str, str] = {}
+
+    def walk(nodes: list, prefix: str) -> None:
+        for node in nodes:
+            path = f"{prefix}/{node.name}" if prefix else node.name
+            if node.import_id:
+                found[path] = node.import_id
+            walk(node.children, path)
+
+    walk(data.spec.ous, "")
+    return found
 
 
 def account_id_parameter(ctx: StackContext, account: str) -> str:
@@ -59,7 +76,9 @@ class Organization(pulumi.ComponentResource):
     root_id: pulumi.Output[str]
 
     def __init__(self, name: str, args: OrganizationArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("groundwork:org:Organization", name, None, opts)
+        # The root emails account files declare (adopted accounts): the policy pack accepts them.
+        declared = sorted({r.email for r in args.data.accounts if r.email != args.data.spec.email_for(r.name)})
+        super().__init__("groundwork:org:Organization", name, {"declaredEmails": declared}, opts)
         ctx, data, spec = args.context, args.data, args.data.spec
         keep = ctx.is_production
 
@@ -68,9 +87,10 @@ class Organization(pulumi.ComponentResource):
             feature_set=spec.feature_set,
             aws_service_access_principals=list(spec.service_principals),
             enabled_policy_types=list(spec.enabled_policy_types),
-            opts=pulumi.ResourceOptions(parent=self, protect=keep),
+            opts=imported(pulumi.ResourceOptions(parent=self, protect=keep), spec.import_id, []),
         )
         self.root_id = self.organization.roots.apply(_first_root_id)
+        self.ou_import_ids = ou_import_ids(data)
         self.ous = self._declare_ous(name, data)
         self.ou_ids = {path: ou.id for path, ou in self.ous.items()}
         self.accounts = self._declare_accounts(name, args, keep)
@@ -88,6 +108,7 @@ class Organization(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self),
             )
             for account_name, account in self.accounts.items()
+            if args.publish_account_ids
         }
         self.share = self._declare_share(name, ctx) if args.share_account_ids and self.parameters else None
         self.register_outputs({
@@ -105,7 +126,7 @@ class Organization(pulumi.ComponentResource):
                 f"{name}-ou-{path}",
                 name=path.rsplit("/", 1)[-1],
                 parent_id=self.root_id if parent is None else ous[parent].id,
-                opts=pulumi.ResourceOptions(parent=self),
+                opts=imported(pulumi.ResourceOptions(parent=self), self.ou_import_ids.get(path)),
             )
         return ous
 
@@ -118,16 +139,16 @@ class Organization(pulumi.ComponentResource):
             for request in batch:
                 account = aws.organizations.Account(
                     f"{name}-account-{request.name}",
-                    name=request.name,
+                    name=request.aws_name or request.name,
                     email=request.email,
                     parent_id=self.ous[request.ou].id,
                     close_on_deletion=args.close_on_deletion,
                     role_name=ACCESS_ROLE,
                     iam_user_access_to_billing="ALLOW",
                     tags={**request.tags, "account-owner": request.owner, "organizational-unit": request.ou},
-                    opts=pulumi.ResourceOptions(parent=self, protect=keep and not request.removable,
-                                                depends_on=list(previous),
-                                                ignore_changes=CREATE_ONLY),
+                    opts=imported(pulumi.ResourceOptions(parent=self, protect=keep and not request.removable,
+                                                         depends_on=list(previous),
+                                                         ignore_changes=list(CREATE_ONLY)), request.import_id),
                 )
                 accounts[request.name] = account
                 current.append(account)
@@ -139,14 +160,18 @@ class Organization(pulumi.ComponentResource):
         policies: dict[str, aws.organizations.Policy] = {}
         attachments: list[aws.organizations.PolicyAttachment] = []
         for scp in data.scps:
+            adopted = scp.spec.import_id is not None
             policy = aws.organizations.Policy(
                 f"{name}-scp-{scp.spec.name}",
-                name=ctx.name(scp.spec.name)[:128],
-                description=scp.spec.description or f"SCP {scp.spec.name} from {scp.spec.file}",
+                name=scp.spec.aws_name or ctx.name(scp.spec.name)[:128],
+                # An adopted SCP keeps its description, even an empty one (an import must not differ).
+                description=scp.spec.description if adopted else
+                scp.spec.description or f"SCP {scp.spec.name} from {scp.spec.file}",
                 type="SERVICE_CONTROL_POLICY",
                 content=minified(scp.document),
                 # The SCP policy type is enabled by the organization resource.
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.organization]),
+                opts=imported(pulumi.ResourceOptions(parent=self, depends_on=[self.organization]),
+                              scp.spec.import_id),
             )
             policies[scp.spec.name] = policy
             for target in scp.spec.targets:
@@ -154,7 +179,8 @@ class Organization(pulumi.ComponentResource):
                     f"{name}-scp-{scp.spec.name}-{target}",
                     policy_id=policy.id,
                     target_id=self.ous[target].id,
-                    opts=pulumi.ResourceOptions(parent=self),
+                    opts=imported(pulumi.ResourceOptions(parent=self),
+                                  _attachment_id(scp.spec.import_id, self.ou_import_ids.get(target)), []),
                 ))
         return policies, attachments
 
@@ -179,6 +205,11 @@ class Organization(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         return share
+
+
+def _attachment_id(policy_id: str | None, target_id: str | None) -> str | None:
+    """Import id of an existing SCP attachment (``<target id>:<policy id>``); None for a new one."""
+    return f"{target_id}:{policy_id}" if policy_id and target_id else None
 
 
 def _first_root_id(roots: list) -> str:

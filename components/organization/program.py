@@ -56,6 +56,7 @@ def declare(program: Any, plan: OrgPlan) -> Organization:
             batch_size=plan.settings.account_creation_batch_size,
             close_on_deletion=plan.settings.close_on_deletion,
             share_account_ids=plan.settings.share_account_ids,
+            publish_account_ids=plan.settings.publish_account_ids,
         ),
     )
     program.shared["org_data"] = plan.data

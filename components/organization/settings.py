@@ -25,6 +25,8 @@ class OrgSettings(BaseModel):
                                                    alias="accountCreationBatchSize")
     close_on_deletion: StrictBool = Field(default=False, alias="closeOnDeletion")
     share_account_ids: StrictBool = Field(default=False, alias="shareAccountIds")
+    # false: no /{stage}/{context}/<account>/account/id parameters (an adoption's first run creates nothing)
+    publish_account_ids: StrictBool = Field(default=True, alias="publishAccountIds")
 
     @property
     def root(self) -> Path:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from components.organization.adoption import imported
 from org.sso import PermissionSet, SsoData
 
 PRINCIPAL_TYPE = "GROUP"
@@ -25,6 +26,8 @@ class IdentityCenterArgs:
     account_ids: Mapping[str, pulumi.Input[str]]
     # What must exist first, e.g. the organization (trusted access for IAM Identity Center).
     depends_on: Sequence[pulumi.Resource] = field(default_factory=list)
+    # Account name -> id of the accounts that existed before (adopted): their assignments are imported.
+    account_import_ids: Mapping[str, str] = field(default_factory=dict)
 
 
 class IdentityCenter(pulumi.ComponentResource):
@@ -46,10 +49,13 @@ class IdentityCenter(pulumi.ComponentResource):
                 identity_store_id=args.identity_store_id,
                 display_name=group.name,
                 description=group.description or None,
-                opts=pulumi.ResourceOptions(parent=self, depends_on=self._after),
+                opts=imported(pulumi.ResourceOptions(parent=self, depends_on=self._after),
+                              f"{args.identity_store_id}/{group.import_id}" if group.import_id else None, []),
             )
             for group in args.sso.groups
         }
+        group_ids = {group.name: group.import_id for group in args.sso.groups}
+        permission_set_arns = {ps.name: ps.import_id for ps in args.sso.permission_sets}
         self.permission_sets: dict[str, aws.ssoadmin.PermissionSet] = {}
         attachments: dict[str, list[pulumi.Resource]] = {}
         for permission_set in args.sso.permission_sets:
@@ -68,8 +74,10 @@ class IdentityCenter(pulumi.ComponentResource):
                 target_id=args.account_ids[grant.account],
                 target_type=TARGET_TYPE,
                 # Policies first, so the role IAM Identity Center provisions is complete.
-                opts=pulumi.ResourceOptions(parent=self,
-                                            depends_on=[*self._after, *attachments[grant.permission_set]]),
+                opts=imported(pulumi.ResourceOptions(parent=self,
+                                                     depends_on=[*self._after, *attachments[grant.permission_set]]),
+                              _assignment_id(group_ids[grant.group], args.account_import_ids.get(grant.account),
+                                             permission_set_arns[grant.permission_set], args.instance_arn), []),
             ))
 
         self.group_ids = {group: resource.group_id for group, resource in self.groups.items()}
@@ -85,6 +93,13 @@ class IdentityCenter(pulumi.ComponentResource):
         """One permission set and every policy attached to it."""
         prefix = f"{name}-ps-{_slug(spec.name)}"
         child = pulumi.ResourceOptions(parent=self, depends_on=self._after)
+        # An adopted permission set imports it and every policy attached to it (ids: "<...>,<ps>,<instance>").
+        suffix = f"{spec.import_id},{instance_arn}" if spec.import_id else None
+
+        def adopted(prefix_id: str | None = None) -> pulumi.ResourceOptions:
+            return imported(child, None if suffix is None else
+                            (f"{prefix_id},{suffix}" if prefix_id else suffix), [])
+
         permission_set = aws.ssoadmin.PermissionSet(
             prefix,
             instance_arn=instance_arn,
@@ -92,7 +107,7 @@ class IdentityCenter(pulumi.ComponentResource):
             description=spec.description or None,
             session_duration=spec.session_duration,
             relay_state=spec.relay_state,
-            opts=child,
+            opts=imported(child, suffix),
         )
         attached: list[pulumi.Resource] = []
         for arn in spec.managed_policies:
@@ -101,7 +116,7 @@ class IdentityCenter(pulumi.ComponentResource):
                 instance_arn=instance_arn,
                 permission_set_arn=permission_set.arn,
                 managed_policy_arn=arn,
-                opts=child,
+                opts=adopted(arn),
             ))
         for reference in spec.customer_managed_policies:
             attached.append(aws.ssoadmin.CustomerManagedPolicyAttachment(
@@ -109,7 +124,7 @@ class IdentityCenter(pulumi.ComponentResource):
                 instance_arn=instance_arn,
                 permission_set_arn=permission_set.arn,
                 customer_managed_policy_reference={"name": reference.name, "path": reference.path},
-                opts=child,
+                opts=adopted(f"{reference.name},{reference.path}"),
             ))
         if spec.inline_policy_json:
             attached.append(aws.ssoadmin.PermissionSetInlinePolicy(
@@ -117,7 +132,7 @@ class IdentityCenter(pulumi.ComponentResource):
                 instance_arn=instance_arn,
                 permission_set_arn=permission_set.arn,
                 inline_policy=spec.inline_policy_json,
-                opts=child,
+                opts=adopted(),
             ))
         boundary = spec.permissions_boundary
         if boundary is not None:
@@ -132,9 +147,17 @@ class IdentityCenter(pulumi.ComponentResource):
                 instance_arn=instance_arn,
                 permission_set_arn=permission_set.arn,
                 permissions_boundary=target,
-                opts=child,
+                opts=adopted(),
             ))
         return permission_set, attached
+
+
+def _assignment_id(group_id: str | None, account_id: str | None, permission_set_arn: str | None,
+                   instance_arn: str) -> str | None:
+    """Import id of an assignment between adopted objects; None when any of them is new."""
+    if not (group_id and account_id and permission_set_arn):
+        return None
+    return f"{group_id},{PRINCIPAL_TYPE},{account_id},{TARGET_TYPE},{permission_set_arn},{instance_arn}"
 
 
 def _slug(value: str) -> str:

@@ -123,6 +123,7 @@ def declare(program: Any, plan: SsoPlan) -> IdentityCenter | None:
         "sso",
         IdentityCenterArgs(instance_arn=instance_arn, identity_store_id=identity_store_id,
                            sso=plan.sso, account_ids=account_ids,
+                           account_import_ids=_account_import_ids(program),
                            # Trusted access for IAM Identity Center comes with the organization
                            # resource; the whole component would make every assignment wait on
                            # (and the SDK expand) every account: O(assignments x accounts).
@@ -136,6 +137,12 @@ def declare(program: Any, plan: SsoPlan) -> IdentityCenter | None:
 def build(program: Any, settings: object) -> IdentityCenter | None:
     """Check, then declare ``groundwork:sso`` alone (the program runs the two phases for all features)."""
     return declare(program, prepare(program, settings))
+
+
+def _account_import_ids(program: Any) -> dict[str, str]:
+    """Ids of the adopted accounts of the org data (their assignments existed before and are imported)."""
+    data = program.shared.get("org_data")
+    return {a.name: a.import_id for a in getattr(data, "accounts", []) if getattr(a, "import_id", None)}
 
 
 def find_instance(config: SsoSettings) -> tuple[str, str] | None:

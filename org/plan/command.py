@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 
 from components.errors import ConfigError
+from org.plan import markdown
 from org.plan.analyzer import (
     Diagnostic,
     PolicyPackProcess,
@@ -31,9 +32,18 @@ from org.plan.analyzer import (
     from_recorded,
     providers_of,
 )
+from org.plan.compare import change_lines, compare, json_value, load_plan_document
 from org.plan.progress import Progress
-from org.plan.report import policy_report, resource_tree, type_counts
+from org.plan.report import (
+    operation,
+    operation_counts,
+    operations_line,
+    policy_report,
+    resource_tree,
+    type_counts,
+)
 from org.plan.runtime import UNKNOWN, ProgramRun, RecordedResource, Secret, resource_types, run_program
+from org.plan.sarif import SourceIndex, write_sarif
 from org.plan.stackconfig import PROJECT_ROOT, StackConfig, load_stack_config
 
 EXIT_OK, EXIT_VIOLATION, EXIT_INVALID = 0, 1, 2
@@ -86,6 +96,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--policy-config", metavar="FILE",
                         help="policy pack config JSON, as pulumi preview --policy-pack-config takes "
                              "(default: policies/config/<stack>.json when it exists)")
+    parser.add_argument("--compare", metavar="BASE_JSON",
+                        help="a `plan --json` document of the base branch: list what this change adds, "
+                             "removes, replaces and changes (account removals first)")
+    parser.add_argument("--format", choices=("text", "json", "markdown"), default=None,
+                        help="output format (default text; markdown for a job summary or pull-request comment)")
+    parser.add_argument("--sarif", metavar="FILE",
+                        help="also write the policy findings as SARIF 2.1.0 (for GitHub code scanning)")
     parser.set_defaults(handler=run)
 
 
@@ -291,10 +308,12 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         "resources": [
             {"urn": r.urn, "type": r.type, "name": r.name, "parent": r.parent, "custom": r.custom,
              "inputs": redacted(r.engine_inputs), "protect": r.protect, "retainOnDelete": r.retain_on_delete,
-             "dependencies": r.dependencies, "provider": r.provider}
+             "dependencies": r.dependencies, "provider": r.provider,
+             "ignoreChanges": r.ignore_changes, "importId": r.import_id, "operation": operation(r)}
             for r in run_.resources
         ],
         "counts": resource_types(run_.resources),
+        "operations": operation_counts(run_),  # AWS resources to import / to create
         "outputs": run_.stack_outputs,
         "warnings": run_.warnings(),
         "policyPack": plan.policy_pack,
@@ -313,7 +332,9 @@ def run(args: argparse.Namespace) -> int:
     if not args.stack and not args.program:
         print("error: --stack is required (or --program DIR to plan another program)", file=sys.stderr)
         return EXIT_INVALID
+    output = getattr(args, "format", None) or ("json" if args.json else "text")
     try:
+        base = load_plan_document(args.compare) if getattr(args, "compare", None) else None
         plan = make_plan(args.stack or DEFAULT_PROGRAM_STACK, overrides=args.config,
                          policy_pack=None if args.policy_pack == "none" else args.policy_pack,
                          policy_config=args.policy_config, progress=progress,
@@ -331,15 +352,37 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: the program in {args.program} failed: {program_error(error)}", file=sys.stderr)
         return EXIT_INVALID
     progress.finish()
-    if args.json:
-        print(json.dumps(plan_document(plan), indent=2, sort_keys=True, default=str))
+    document = plan_document(plan) if output != "text" or base is not None or getattr(args, "sarif", None) else None
+    summary = compare(base, document) if base is not None and document is not None else None
+    if getattr(args, "sarif", None) and document is not None:
+        write_sarif(document, source_index(plan), args.sarif)
+    if output == "json":
+        if summary is not None:
+            document = {**document, "changes": summary.as_json()}
+        print(json.dumps(document, indent=2, sort_keys=True, default=json_value))
+        return plan.exit_code
+    if output == "markdown":
+        print(markdown.render(document, summary), end="")
         return plan.exit_code
     print("\n".join(resource_tree(plan.run)))
-    print(f"\nResources: {len(plan.run.resources)} to create")
+    print(f"\n{operations_line(plan.run)}")
     print("\n".join(type_counts(plan.run)))
     for warning in plan.run.warnings():
         print(f"warning: {warning}")
     if plan.policy_pack is not None:
         print()
         print("\n".join(policy_report(plan.diagnostics, plan.run, verbose=args.verbose)))
+    if summary is not None:
+        print()
+        print("\n".join(change_lines(summary)))
     return plan.exit_code
+
+
+def source_index(plan: Plan, root: Path = PROJECT_ROOT) -> SourceIndex:
+    """Where the stack's org data lives, for pointing findings at the file that declared a resource."""
+    org = plan.config.values.get("groundwork:org")
+    org_root = None
+    if isinstance(org, dict):
+        path = Path(str(org.get("path", "org")))
+        org_root = path if path.is_absolute() else root / path
+    return SourceIndex(repository=root, stack_file=plan.config.path, org_root=org_root)

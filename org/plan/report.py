@@ -4,6 +4,33 @@ from __future__ import annotations
 
 from org.plan.runtime import ProgramRun, RecordedResource, resource_types
 
+# As `pulumi preview` marks them: + create, = import (an existing object adopted by the `import` option).
+OPERATION_SYMBOLS = {"create": "+", "import": "="}
+
+
+def operation(resource: RecordedResource) -> str:
+    """What the first `pulumi up` of an empty stack does with this resource: ``import`` or ``create``."""
+    return "import" if resource.import_id else "create"
+
+
+def operation_counts(run: ProgramRun) -> dict[str, int]:
+    """AWS (custom) resources per operation, ``import`` and ``create`` always present; components
+    are logical groupings that exist only in the stack's state, so they are not counted."""
+    counts = {"import": 0, "create": 0}
+    for resource in run.resources:
+        if resource.custom:
+            counts[operation(resource)] += 1
+    return counts
+
+
+def operations_line(run: ProgramRun) -> str:
+    """``Resources: 12 to create``, or with imports ``Resources: 178 to import, 0 to create (+ 2 components)``."""
+    counts = operation_counts(run)
+    if not counts["import"]:
+        return f"Resources: {len(run.resources)} to create"
+    components = sum(1 for r in run.resources if not r.custom)
+    return f"Resources: {counts['import']} to import, {counts['create']} to create (+ {components} components)"
+
 
 def resource_tree(run: ProgramRun) -> list[str]:
     """Lines of the resource tree, children indented under their component, sorted by type and name."""
@@ -23,7 +50,7 @@ def resource_tree(run: ProgramRun) -> list[str]:
         if resource.retain_on_delete:
             flags.append("retain")
         suffix = f"  [{', '.join(flags)}]" if flags else ""
-        lines.append(f"{'  ' * depth}+ {resource.type}  {resource.name}{suffix}")
+        lines.append(f"{'  ' * depth}{OPERATION_SYMBOLS[operation(resource)]} {resource.type}  {resource.name}{suffix}")
         for child in children.get(resource.urn, []):
             walk(child, depth + 1)
 

@@ -78,6 +78,7 @@ class RecordedResource:
     # The inputs as the engine would send them (Secret and UNKNOWN markers kept), when they
     # differ from ``inputs`` (plain values: secrets unwrapped, unknowns as None).
     wire_inputs: dict[str, Any] | None = None
+    import_id: str = ""  # the `import` option: the engine adopts this existing object instead of creating one
 
     @property
     def tags(self) -> dict[str, str] | None:
@@ -173,6 +174,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             ignore_changes=list(request.ignoreChanges),
             id=response.id,
             outputs=_plain(outputs),
+            import_id=request.importId,
         )
         self.recorded.append(recorded)
         if self.on_record is not None:

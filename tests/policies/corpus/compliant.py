@@ -62,6 +62,14 @@ def _with_default_tags(as_object: bool = False):
     return [q]
 
 
+
+def _declared_legacy_email(parented: bool) -> list:
+    organization = res("groundwork:org:Organization", "org", {"declaredEmails": ["aws-legacy@old-corp.example"]})
+    legacy = account(email="AWS-Legacy@old-corp.example")
+    legacy.parent = organization.urn if parented else ""
+    return [organization, legacy]
+
+
 CASES: list[Case] = []
 for env in (DEV, PROD):
     CASES += [
@@ -178,6 +186,8 @@ CASES += [
     Case("dev-pipe-without-logging", [pipe(logging=False)]),
     # --- organization ---
     Case("account-on-mail-domain", [account()], env=PROD),
+    # An adopted account keeps the root email its file declares (the Organization component lists it).
+    Case("account-legacy-email-declared-in-its-file", _declared_legacy_email(parented=True), env=PROD),
     Case("account-close-documented-override", [account(closeOnDeletion=True)], env=PROD,
          policy_config={"account-close-on-deletion": {"overrides": [{"name": "shop-prod",
                                                                      "reason": "sandbox account, RFC-7"}]}}),

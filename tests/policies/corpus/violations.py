@@ -55,6 +55,13 @@ def _standard(kind="STANDARD", **pipe_kwargs):
     return [machine, pipe(DEV, target=arn("states", "stateMachine:shop-dev-flow"), **pipe_kwargs)]
 
 
+
+def _declared_elsewhere() -> list:
+    """The email is declared by an Organization component, but the account is not one of its accounts."""
+    organization = res("groundwork:org:Organization", "org", {"declaredEmails": ["aws-legacy@old-corp.example"]})
+    return [organization, account(email="aws-legacy@old-corp.example")]
+
+
 CASES: list[Case] = [
     # --- required-tags ---
     Case("tags-missing-owner", [queue(tags=tags(owner=None))], {"required-tags"}, contains="missing tag 'owner'"),
@@ -246,6 +253,8 @@ CASES: list[Case] = [
     Case("account-close-override-without-reason", [account(closeOnDeletion=True)], {"account-close-on-deletion"},
          env=PROD, policy_config={"account-close-on-deletion": {"overrides": [{"name": "shop-prod", "reason": ""}]}}),
     # --- account-email-domain ---
+    Case("account-legacy-email-declared-for-other-accounts", _declared_elsewhere(), {"account-email-domain"},
+         env=PROD, contains="no account file declares it"),
     Case("account-email-gmail", [account(email="shop.prod.aws@gmail.com")], {"account-email-domain"}, env=PROD,
          contains="aws.acme-corp.example"),
     Case("account-email-domain-from-policy-config", [account(DEV, closeOnDeletion=True)], {"account-email-domain"},

@@ -1,0 +1,1 @@
+"""``python -m org adopt``: read a live AWS Organization and write it as Groundwork's data files."""
