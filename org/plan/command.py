@@ -97,7 +97,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         help="policy pack config JSON, as pulumi preview --policy-pack-config takes "
                              "(default: policies/config/<stack>.json when it exists)")
     parser.add_argument("--compare", metavar="BASE_JSON",
-                        help="a `plan --json` document of the base branch: list what this change adds, "
+                        help="a plan --json document of the base branch: list what this change adds, "
                              "removes, replaces and changes (account removals first)")
     parser.add_argument("--format", choices=("text", "json", "markdown"), default=None,
                         help="output format (default text; markdown for a job summary or pull-request comment)")
