@@ -213,8 +213,11 @@ def test_forwarder_function_runtime_package_and_environment(declared):
     assert env == {**env, "MAIL_BUCKET": BUCKET, "MAIL_PREFIX": "inbound/", "MARKER_PREFIX": "forwarded/",
                    "SENDER_ADDRESS": f"forwarder@{DOMAIN}", "ROUTES_BUCKET": BUCKET,
                    "ROUTES_KEY": "config/mail-routes.json", "ROUTES_TTL_SECONDS": "300",
-                   "DROP_SPAM": "false"}
-    assert "ROUTES_PARAMETER" not in env
+                   "SUBJECT_PREFIX": "", "ALLOWED_SENDER_DOMAINS": "", "METRICS_NAMESPACE": "Groundwork/Mail",
+                   "LOOP_SECRET_ARN": declared.one("aws:secretsmanager/secret:Secret").outputs["arn"]}
+    assert json.loads(env["VERDICT_ACTIONS"]) == {"virus": "drop", "spam": "tag", "spf": "tag", "dkim": "tag",
+                                                  "dmarc": "tag"}
+    assert "ROUTES_PARAMETER" not in env and "DROP_SPAM" not in env
     assert json.loads(routes.inputs["content"]) == {
         "domain": DOMAIN, "catchAll": "platform@acme-corp.example",
         "routes": {f"data-lake@{DOMAIN}": ["alice@acme-corp.example", "bob@partner.example"],
@@ -225,7 +228,7 @@ def test_forwarder_function_runtime_package_and_environment(declared):
     assert inputs["loggingConfig"]["logGroup"] == log_group["name"]
     code = inputs["code"]
     assert isinstance(code, pulumi.AssetArchive)
-    assert set(code.assets) == {"handler.py"}
+    assert set(code.assets) == {"handler.py", "headers.py", "loops.py", "markers.py", "metrics.py"}
     assert Path(code.assets["handler.py"].path).read_text().startswith('"""SES inbound mail forwarder')
 
 
@@ -289,11 +292,17 @@ def test_forwarder_role_is_least_privilege(declared):
         "KeepForwardingMarkers": {"Sid": "KeepForwardingMarkers", "Effect": "Allow",
                                   "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
                                   "Resource": f"{BUCKET_ARN}/forwarded/*"},
-        "SendAsOurDomain": {"Sid": "SendAsOurDomain", "Effect": "Allow",
-                            "Action": ["ses:SendEmail", "ses:SendRawEmail"],
+        "TellMissingFromForbidden": {"Sid": "TellMissingFromForbidden", "Effect": "Allow",
+                                     "Action": "s3:ListBucket", "Resource": BUCKET_ARN},
+        "SendAsOurDomain": {"Sid": "SendAsOurDomain", "Effect": "Allow", "Action": "ses:SendEmail",
                             "Resource": [f"arn:aws:ses:{REGION}:{ACCOUNT}:identity/{DOMAIN}"]},
         "ReadRoutingTable": {"Sid": "ReadRoutingTable", "Effect": "Allow", "Action": "s3:GetObject",
                              "Resource": f"{BUCKET_ARN}/config/mail-routes.json"},
+        "ReadLoopKey": {"Sid": "ReadLoopKey", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
+                        "Resource": declared.one("aws:secretsmanager/secret:Secret").outputs["arn"]},
+        "PublishMetrics": {"Sid": "PublishMetrics", "Effect": "Allow", "Action": "cloudwatch:PutMetricData",
+                           "Resource": "*",
+                           "Condition": {"StringEquals": {"cloudwatch:namespace": "Groundwork/Mail"}}},
         "ReportFailures": {"Sid": "ReportFailures", "Effect": "Allow", "Action": "sqs:SendMessage",
                            "Resource": queue.outputs["arn"]},
         "WriteLogs": {"Sid": "WriteLogs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],

@@ -39,7 +39,7 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ClientError, ConnectTimeoutError, EndpointConnectionError
+from botocore.exceptions import ClientError, ConnectionClosedError, ReadTimeoutError, ResponseStreamingError
 
 try:  # package import (tests, benchmark)
     from . import headers, loops, markers, metrics
@@ -88,6 +88,11 @@ VERDICT_TAGS = {"virus": "[VIRUS]", "spam": "[SPAM]", "spf": "[SPF FAIL]", "dkim
 # Re-check errors that mean the table is really gone or unreadable (never fall back to a cache).
 TABLE_GONE_CODES = frozenset({"NoSuchKey", "NoSuchBucket", "AccessDenied", "403", "404"})
 MESSAGE_ID = re.compile(r"^[A-Za-z0-9._-]{1,200}$")
+# SES's answers that refuse this message's content for good: retrying cannot help, so the owner
+# gets a notice naming the stored original instead (counted: NoticeSent, Reason=refused).
+# Errors after the request reached the network: SES may or may not have accepted the message.
+AFTER_SEND_ERRORS = (ReadTimeoutError, ConnectionClosedError, ResponseStreamingError)
+REFUSED_CODES = frozenset({"MessageRejected", "InvalidParameterValue", "BadRequestException"})
 
 MessageInFlightError = markers.MessageInFlightError
 _clients: dict[str, Any] = {}
@@ -268,7 +273,7 @@ def _deadline(context: Any, fallback_seconds: int) -> float:
     """When this invocation ends at the latest (wall clock), for the markers it writes."""
     remaining = getattr(context, "get_remaining_time_in_millis", None)
     seconds = remaining() / 1000 if callable(remaining) else fallback_seconds
-    return time.time() + seconds
+    return markers.now() + seconds
 
 
 def _forward(settings: dict[str, Any], ses: dict[str, Any], counts: metrics.Metrics,
@@ -486,7 +491,7 @@ def _deliver(settings: dict[str, Any], source: _Source, recipients: list[str], o
     try:
         return _send_tracked(marker, counts, "sent", settings["sender"], owner, PLACEHOLDER, before_sign=content)
     except ClientError as error:
-        if _code(error) != "MessageRejected" or not content.complete:
+        if _code(error) not in REFUSED_CODES or not content.complete:
             raise
         # SES refused this message for good (e.g. an attachment type it does not send): tell the owner.
         LOG.warning("SES refused the forward of %s (%s); sending a notice", location, error)
@@ -499,10 +504,10 @@ def _send_tracked(marker: markers.Marker, counts: metrics.Metrics, state: str, s
                   raw: bytes, before_sign: _EncodedContent | None = None, reason: str | None = None) -> dict[str, Any]:
     """SES send between the ``sending`` and final marker states, classifying every failure.
 
-    SES answered with an error, or the request never left: nothing was sent, the marker is
-    released and the error raised (Lambda retries). Anything else after the request may have
-    reached SES (a read timeout, a dropped connection): the outcome is unknown, recorded, counted
-    and alarmed, and never re-sent automatically.
+    The request left but no answer came (read timeout, connection closed, broken response): SES
+    may have sent it, so the outcome is recorded as unknown, counted and alarmed, and never
+    re-sent automatically. Any other error (SES answered with an error, the request could not be
+    built or sent): nothing was sent, the marker is released and the error raised (Lambda retries).
     """
     try:
         marker.sending()
@@ -513,19 +518,16 @@ def _send_tracked(marker: markers.Marker, counts: metrics.Metrics, state: str, s
         raise
     try:
         ses_id = _send(sender, [owner], raw, before_sign=before_sign)
-    except (ClientError, EndpointConnectionError, ConnectTimeoutError) as error:
-        refused = isinstance(error, ClientError) and _code(error) == "MessageRejected"
-        if not (refused and before_sign is not None and before_sign.complete):
-            marker.release()  # (a refused forward keeps the marker: the caller sends a notice)
-        raise
-    except Exception as error:
-        if before_sign is not None and not before_sign.complete:
-            marker.release()  # failed while reading the body from S3: the request never left
-            raise
+    except AFTER_SEND_ERRORS as error:
         LOG.error("outcome of sending %s is unknown (%r); not retrying", marker.key, error)
         marker.finish("unknown", error=repr(error))
         counts.count(metrics.OUTCOME_UNKNOWN)
         return {"action": "outcome-unknown"}
+    except Exception as error:
+        refused = isinstance(error, ClientError) and _code(error) in REFUSED_CODES
+        if not (refused and before_sign is not None and before_sign.complete):
+            marker.release()  # (a refused forward keeps the marker: the caller sends a notice)
+        raise
     if not marker.finish(state, sesMessageId=ses_id, to=[owner]):
         LOG.error("sent %s as SES message %s but could not record it", marker.key, ses_id)
     if reason:

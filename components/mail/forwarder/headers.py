@@ -87,33 +87,38 @@ def body_start(head: bytes, nl: bytes) -> int | None:
     return None if end < 0 else end + 2 * len(nl)
 
 
-def parse(head: bytes, total_size: int | None = None) -> HeaderBlock:
-    """Split ``head`` (the start of a stored message) into header fields."""
+def parse(head: bytes) -> HeaderBlock:
+    """Split ``head`` (the start of a stored message) into header fields.
+
+    The header block ends at the first empty line or, in a message without that separator, at
+    the first line that is neither a field nor a continuation (where RFC 5322 parsers such as
+    Python's start the body). A leading mbox ``From `` line is not a field and is dropped.
+    """
     nl = newline_of(head)
-    start = body_start(head, nl)
-    if start is None:
-        start = len(head)  # a message that is all header (or whose header fills the chunk)
-    block = head[:start]
+    end = body_start(head, nl)
+    limit = len(head) if end is None else end
     fields: list[Field] = []
     dropped = 0
-    for line in block.split(nl):
+    position = 0
+    while position < limit:
+        stop = head.find(nl, position, limit)
+        stop = limit if stop < 0 else stop
+        line = head[position:stop]
+        after = min(stop + len(nl), limit)
         if not line:
-            continue
-        if line[:1] in (b" ", b"\t"):
-            if fields:
-                last = fields[-1]
-                # A whitespace-only fold line is unfolded into the line before it.
-                joined = last.raw + line if not line.strip() else last.raw + nl + line
-                fields[-1] = Field(last.name, joined)
-            else:
-                dropped += 1
-            continue
-        match = FIELD_NAME.match(line)
-        if match is None:  # an mbox "From " line or garbage: not a header field
-            dropped += 1
-            continue
-        fields.append(Field(match.group(1).decode("ascii").lower(), line))
-    return HeaderBlock(fields, nl, start, dropped)
+            break
+        if line[:1] in (b" ", b"\t") and fields:
+            last = fields[-1]
+            # A whitespace-only fold line is unfolded into the line before it.
+            fields[-1] = Field(last.name, last.raw + line if not line.strip() else last.raw + nl + line)
+        elif (match := FIELD_NAME.match(line)) is not None:
+            fields.append(Field(match.group(1).decode("ascii").lower(), line))
+        elif position == 0 and line.startswith(b"From "):
+            dropped += 1  # mbox separator line
+        else:
+            return HeaderBlock(fields, nl, position, dropped)  # no blank line: the body starts here
+        position = after
+    return HeaderBlock(fields, nl, limit if end is None else end, dropped)
 
 
 def clean(raw: bytes, nl: bytes) -> bytes:

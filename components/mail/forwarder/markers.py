@@ -25,6 +25,7 @@ CONFLICT_CODES = frozenset({"PreconditionFailed", "ConditionalRequestConflict", 
 DONE_STATES = frozenset({"sent", "notice"})
 SKEW_SECONDS = 30  # clock difference tolerated between invocations
 _sleep = time.sleep
+now = time.time  # wall clock shared by every invocation (tests move it)
 
 
 class MessageInFlightError(RuntimeError):
@@ -59,7 +60,7 @@ class Marker:
         status = state.get("state")
         if status in DONE_STATES or status == "unknown":
             return status
-        if time.time() < float(state.get("deadline", 0)) + SKEW_SECONDS:
+        if now() < float(state.get("deadline", 0)) + SKEW_SECONDS:
             raise MessageInFlightError(f"{self.key} is {status} by another invocation")
         try:
             if status == "sending":  # SES may have sent it: never guess, report
@@ -98,7 +99,7 @@ class Marker:
     def _put(self, state: str, **options: Any) -> None:
         conditions = {k: v for k, v in options.items() if k in ("IfMatch", "IfNoneMatch")}
         details = {k: v for k, v in options.items() if k not in conditions}
-        body = json.dumps({"state": state, "since": time.time(), "deadline": self.deadline, **details},
+        body = json.dumps({"state": state, "since": now(), "deadline": self.deadline, **details},
                           default=str).encode()
         response = self.s3.put_object(Bucket=self.bucket, Key=self.key, Body=body,
                                       ContentType="application/json", **conditions)

@@ -1,0 +1,135 @@
+"""Real mail from public test corpora through the forwarder, as SES would deliver it.
+
+Every message of ``tests/mail/corpus`` (sources, commits and licences in ``SOURCES.json``: the
+RFC and regression messages of CPython's email package tests, SpamAssassin's ham and spam test
+messages, the spam/malware samples of the mail-parser library) is stored with CRLF line ends as
+SMTP delivers it, forwarded, and must arrive exactly once at the owner, acceptable to SES by its
+documented rules, with the body byte for byte and the same MIME parts. A retry of the same event
+sends nothing more.
+"""
+
+from __future__ import annotations
+
+import base64
+import email
+import json
+import re
+from email import policy
+from pathlib import Path
+
+import moto.sesv2.responses
+import pytest
+
+from components.mail.forwarder import handler
+from tests.mail import ses_rules
+from tests.mail.support import BUCKET, DOMAIN, SENDER, event, mocked_account, sent, store
+
+CORPUS = Path(__file__).parent / "corpus"
+SOURCES = json.loads((CORPUS / "SOURCES.json").read_text())
+OWNER = "shop.team@acme-corp.example"
+# moto's SES refuses these for a header To address without a domain ("To: XX"), before any
+# delivery; the forwarder then sends the owner a notice (and counts it: alarm).
+REFUSED_BY_MOTO = {"cpython-msg_05.txt", "cpython-msg_15.txt"}
+# moto's SES crashes on a non-ASCII address in the To header (it re-encodes header recipients);
+# the invocation fails, so Lambda retries and then parks the event in the failure queue (alarm),
+# the claim is released and nothing is sent: refused with the raw message kept.
+CRASHES_MOTO = {"mail-parser-mail-test-12", "spamassassin-nice-unicode1"}
+
+
+class _LenientBytes(bytes):
+    def decode(self, encoding: str = "utf-8", errors: str = "strict") -> str:
+        return bytes.decode(self, encoding, "surrogateescape")
+
+
+class _Base64:
+    """moto's SES decodes the raw message as strict UTF-8; SES itself takes any bytes."""
+
+    def __getattr__(self, name: str):
+        return getattr(base64, name)
+
+    @staticmethod
+    def b64decode(data, *args, **kwargs) -> bytes:
+        return _LenientBytes(base64.b64decode(data, *args, **kwargs))
+
+
+@pytest.fixture(scope="module")
+def account():
+    """One mocked account for the whole corpus (each message has its own id): fast."""
+    with pytest.MonkeyPatch.context() as patch, mocked_account(patch) as s3:
+        patch.setattr(moto.sesv2.responses, "base64", _Base64())
+        yield s3
+
+
+@pytest.fixture
+def wire(account):
+    """The exact bytes of each message handed to SES in this test, and what moto recorded."""
+    raw: list[bytes] = []
+    before = len(sent())
+
+    def record(request, **_):
+        raw.append(base64.b64decode(json.loads(request.body)["Content"]["Raw"]["Data"]))
+
+    events = handler._client("sesv2").meta.events
+    events.register("before-send.sesv2.SendEmail", record, unique_id="corpus-wire")
+    yield raw, lambda: sent()[before:]
+    events.unregister("before-send.sesv2.SendEmail", unique_id="corpus-wire")
+
+
+def as_smtp_delivers(raw: bytes) -> bytes:
+    """Line ends as SMTP carries them (CRLF); an existing CRLF stays one."""
+    return re.sub(rb"\r?\n", b"\r\n", raw)
+
+
+def leaf_parts(raw: bytes) -> list[tuple[str, bytes]]:
+    message = email.message_from_bytes(raw, policy=policy.compat32)
+    return [(part.get_content_type(), part.get_payload(decode=False).encode("utf-8", "surrogateescape")
+             if isinstance(part.get_payload(decode=False), str) else b"")
+            for part in message.walk() if not part.is_multipart()]
+
+
+def test_the_corpus_is_small_and_every_file_has_a_source():
+    files = sorted(p.name for p in CORPUS.iterdir() if p.name not in ("SOURCES.json", ".gitattributes"))
+    assert files == sorted(SOURCES)
+    assert 40 <= len(files) <= 100
+    assert sum((CORPUS / f).stat().st_size for f in files) < 400_000
+    assert all({"repository", "ref", "path", "license"} <= set(SOURCES[f]) for f in files)
+
+
+@pytest.mark.parametrize("name", sorted(SOURCES))
+def test_every_corpus_message_arrives_once_whole_and_acceptable_to_ses(account, wire, name):
+    wire, delivered = wire
+    raw = as_smtp_delivers((CORPUS / name).read_bytes())
+    message_id = store(account, raw, "corpus0" + re.sub(r"[^a-z0-9]", "", name.lower())[-40:])
+    recipients = [f"shop-prod@{DOMAIN}"]
+
+    if name in CRASHES_MOTO:
+        with pytest.raises(UnicodeEncodeError):
+            handler.handler(event(message_id, recipients))
+        assert delivered() == []
+        assert account.list_objects_v2(Bucket=BUCKET, Prefix=f"forwarded/{message_id}/").get("KeyCount", 0) == 0
+        assert account.head_object(Bucket=BUCKET, Key=f"inbound/{message_id}")
+        return
+    results = handler.handler(event(message_id, recipients))
+
+    original = email.message_from_bytes(raw, policy=policy.default)
+    if name in REFUSED_BY_MOTO:
+        assert [r["action"] for r in results] == ["notice"], results
+        assert f"s3://{BUCKET}/inbound/{message_id}".encode() in wire[-1]
+        assert [m.destinations[0] for m in delivered()] == [OWNER]
+    else:
+        assert [r["action"] for r in results] == ["forwarded"], results
+        [out] = wire
+        assert [m.destinations[0] for m in delivered()] == [OWNER]
+        assert ses_rules.problems(out, SENDER) == []
+        if not original.defects:  # a well-formed header block: the rest is the body, byte for byte
+            assert out[out.find(b"\r\n\r\n") + 4:] == raw[raw.find(b"\r\n\r\n") + 4:]
+        if len(original.get_all("Content-Type") or []) <= 1:  # else the forwarder picks the one that fits
+            assert leaf_parts(out) == leaf_parts(raw)
+        forwarded = email.message_from_bytes(out, policy=policy.default)
+        assert forwarded["From"].addresses[0].addr_spec == SENDER
+        assert forwarded["X-Groundwork-Raw-Message"] == f"s3://{BUCKET}/inbound/{message_id}"
+
+    sends = len(wire)
+    again = handler.handler(event(message_id, recipients))  # Lambda's retry of the same event
+    assert [r["action"] for r in again] == ["duplicate"]
+    assert len(wire) == sends
