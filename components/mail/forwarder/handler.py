@@ -491,7 +491,7 @@ def _deliver(settings: dict[str, Any], source: _Source, recipients: list[str], o
     try:
         return _send_tracked(marker, counts, "sent", settings["sender"], owner, PLACEHOLDER, before_sign=content)
     except ClientError as error:
-        if _code(error) not in REFUSED_CODES or not content.complete:
+        if _code(error) not in REFUSED_CODES:  # (a refusal is SES's answer to the whole message)
             raise
         # SES refused this message for good (e.g. an attachment type it does not send): tell the owner.
         LOG.warning("SES refused the forward of %s (%s); sending a notice", location, error)
@@ -525,7 +525,7 @@ def _send_tracked(marker: markers.Marker, counts: metrics.Metrics, state: str, s
         return {"action": "outcome-unknown"}
     except Exception as error:
         refused = isinstance(error, ClientError) and _code(error) in REFUSED_CODES
-        if not (refused and before_sign is not None and before_sign.complete):
+        if not (refused and before_sign is not None):
             marker.release()  # (a refused forward keeps the marker: the caller sends a notice)
         raise
     if not marker.finish(state, sesMessageId=ses_id, to=[owner]):
@@ -549,7 +549,6 @@ class _EncodedContent:
         self.source, self.header_block = source, header_block
         self.frame: tuple[bytes, bytes] | None = None
         self.body: bytes | None = None
-        self.complete = False  # True once the whole message is in the request (it may have left)
 
     def __call__(self, request: Any, **_: Any) -> None:
         serialized = request.body
@@ -561,7 +560,6 @@ class _EncodedContent:
             self.frame = frame
             self.body = b"".join([frame[0], *self._encoded(), frame[1]])
         request.data = self.body
-        self.complete = True
 
     def _encoded(self) -> list[bytes]:
         pieces, carry = [], b""

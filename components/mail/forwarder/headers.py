@@ -19,7 +19,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from email import policy
-from email.header import Header
+from email.header import Header, decode_header
 from email.utils import parseaddr
 
 # Amazon SES Developer Guide, "Amazon SES header fields" (docs.aws.amazon.com/ses/latest/dg/
@@ -199,10 +199,19 @@ def addresses(field: Field) -> list[tuple[str, str]]:
         found = [(a.display_name or "", a.addr_spec or "") for a in parsed.addresses]
     except Exception:  # the stdlib raises many kinds on hostile input
         found = []
-    if not found:
+    if not found:  # e.g. an encoded-word that decodes to CR/LF: the stdlib refuses the whole field
         name, addr = parseaddr(text)
-        found = [(name, addr)] if addr or name else []
+        found = [(_decoded_words(name), addr)] if addr or name else []
     return [(display_text(name), addr.strip()) for name, addr in found]
+
+
+def _decoded_words(text: str) -> str:
+    """RFC 2047 encoded-words decoded, leniently (unknown charsets and bad bytes replaced)."""
+    try:
+        return "".join(part.decode(charset or "ascii", errors="replace") if isinstance(part, bytes) else part
+                       for part, charset in decode_header(text))
+    except (LookupError, ValueError):
+        return text
 
 
 def encode_phrase(text: str, header: str, nl: bytes) -> bytes:
