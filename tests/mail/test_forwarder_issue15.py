@@ -7,7 +7,6 @@ import email
 import json
 import re
 from email import policy
-from pathlib import Path
 
 import boto3
 import pytest
@@ -17,6 +16,7 @@ from components.mail.forwarder import handler, loops
 from components.mail.forwarder.headers import SES_SINGLE_INSTANCE
 from components.mail.routing import build_routing_table
 from tests.mail import ses_rules
+from tests.mail.corpus_files import corpus
 from tests.mail.support import (
     BUCKET,
     CATCH_ALL,
@@ -31,14 +31,8 @@ from tests.mail.support import (
     store,
 )
 
-CORPUS = Path(__file__).parent / "corpus"
 OWNER = "shop.team@acme-corp.example"
 SHOP = f"shop-prod@{DOMAIN}"
-
-
-def corpus(name: str) -> bytes:
-    """A corpus message with CRLF line ends, as SMTP delivers it."""
-    return re.sub(rb"\r?\n", b"\r\n", (CORPUS / name).read_bytes())
 
 
 def with_headers(raw: bytes, *lines: bytes) -> bytes:
