@@ -346,3 +346,66 @@ def test_long_contexts_still_give_valid_bucket_and_rule_names(run):
     assert len(bucket) <= 63 and bucket[-1].isalnum() and bucket.startswith(f"{context}-staging-mail-raw-")
     assert len(result.one("aws:ses/receiptRule:ReceiptRule").inputs["name"]) <= 64
     assert len(result.one("aws:lambda/function:Function").inputs["name"]) <= 64
+
+
+def test_the_loop_key_is_a_generated_secret_kept_across_deploys_and_never_in_config(declared):
+    secret = declared.one("aws:secretsmanager/secret:Secret")
+    version = declared.one("aws:secretsmanager/secretVersion:SecretVersion")
+    assert version.inputs["secretId"] == secret.outputs["id"]
+    key = version.inputs["secretString"]
+    assert len(key) >= 64
+    assert version.ignore_changes == ["secretString"]  # generated once, not on every deploy
+    function = declared.one("aws:lambda/function:Function")
+    assert function.inputs["environment"]["variables"]["LOOP_SECRET_ARN"] == secret.outputs["arn"]
+    everywhere = json.dumps([r.inputs for r in declared.resources if r is not version] + [declared.stack_outputs],
+                            default=repr)
+    assert key not in everywhere
+    assert version.urn in function.dependencies
+
+
+def test_dropped_loops_unknown_outcomes_and_refusals_are_alarmed(declared):
+    alarms = {a.name: a.inputs for a in declared.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")}
+    expected = {"mail-loop-alarm": ("Dropped", {"Reason": "loop"}),
+                "mail-unknown-outcome-alarm": ("OutcomeUnknown", None),
+                "mail-refused-alarm": ("NoticeSent", {"Reason": "refused"})}
+    for name, (metric, dimensions) in expected.items():
+        alarm = alarms[name]
+        assert (alarm["namespace"], alarm["metricName"]) == ("Groundwork/Mail", metric)
+        assert alarm.get("dimensions") == dimensions
+        assert alarm["threshold"] == 0 and alarm["comparisonOperator"] == "GreaterThanThreshold"
+
+
+def test_verdicts_prefix_sender_domains_and_routing_rules_reach_the_forwarder(run):
+    settings = {**SETTINGS, "verdicts": {"spam": "drop", "dmarc": "forward"}, "subjectPrefix": "[aws]",
+                "allowedSenderDomains": ["Amazon.com", "amazonaws.com."],
+                "routes": {"postmaster": "mail-admins@acme-corp.example", f"@{DOMAIN}": ["a@acme-corp.example"]}}
+    result = run(mail_program(settings))
+    env = result.one("aws:lambda/function:Function").inputs["environment"]["variables"]
+    assert json.loads(env["VERDICT_ACTIONS"]) == {"virus": "drop", "spam": "drop", "spf": "tag", "dkim": "tag",
+                                                  "dmarc": "forward"}
+    assert env["SUBJECT_PREFIX"] == "[aws]" and env["ALLOWED_SENDER_DOMAINS"] == "amazon.com,amazonaws.com"
+    routes = json.loads(result.one("aws:s3/bucketObjectv2:BucketObjectv2", "mail-routes").inputs["content"])
+    assert routes["rules"] == {f"@{DOMAIN}": ["a@acme-corp.example"], "postmaster": ["mail-admins@acme-corp.example"]}
+
+
+def test_drop_spam_is_kept_as_a_shorthand(run):
+    env = run(mail_program({**SETTINGS, "dropSpam": True})).one(
+        "aws:lambda/function:Function").inputs["environment"]["variables"]
+    assert json.loads(env["VERDICT_ACTIONS"])["spam"] == "drop"
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    ({"verdicts": {"virus": "ignore"}}, "groundwork:mail.verdicts.virus = 'ignore'"),
+    ({"verdicts": {"phishing": "drop"}}, "groundwork:mail.verdicts.phishing is not a known setting"),
+    ({"dropSpam": True, "verdicts": {"spam": "tag"}}, "dropSpam: true contradicts verdicts.spam = 'tag'"),
+    ({"subjectPrefix": "[aws]\r\nBcc: x@example.org"}, "groundwork:mail.subjectPrefix"),
+    ({"allowedSenderDomains": ["amazon"]}, "not DNS domain names"),
+    ({"routes": {"@other.example": "a@acme-corp.example"}}, "groundwork:mail.routes.@other.example: '@domain' rules"),
+    ({"routes": {"billing+x": "a@acme-corp.example"}}, "groundwork:mail.routes.billing+x: not a local part"),
+    ({"routes": {"postmaster": f"ops@{DOMAIN}"}}, "forwarded back to SES in a loop"),
+    ({"routes": {"postmaster": "not an address"}}, "groundwork:mail.routes.postmaster = 'not an address': must be"),
+])
+def test_bad_forwarding_options_are_refused_with_the_key_and_value(run, extra, message):
+    with pytest.raises(ConfigError) as raised:
+        run(mail_program({**SETTINGS, **extra}))
+    assert message in str(raised.value)
