@@ -52,6 +52,18 @@ ORG = Org(DOMAIN, [Account("shop-prod", "Shop.Team@Acme-Corp.example"),
                    Account("data-lake", "alice@acme-corp.example, bob@partner.example")])
 
 
+_sessions: list[boto3.session.Session] = []
+
+
+def _warm_session() -> boto3.session.Session:
+    """One boto3 session for all mail tests: its loader keeps the service models it has read, so
+    a client costs milliseconds instead of re-reading the model files for every test."""
+    if not _sessions:
+        _sessions.append(boto3.session.Session(region_name=REGION, aws_access_key_id="testing",
+                                               aws_secret_access_key="testing", aws_session_token="testing"))
+    return _sessions[0]
+
+
 @contextmanager
 def mocked_account(monkeypatch) -> Iterator[Any]:
     """Mocked AWS with the bucket, a verified domain, the loop key and the forwarder's environment."""
@@ -67,6 +79,7 @@ def mocked_account(monkeypatch) -> Iterator[Any]:
     monkeypatch.setattr(handler, "_sleep", lambda seconds: None)
     monkeypatch.setattr(markers, "_sleep", lambda seconds: None)
     with mock_aws():
+        boto3.DEFAULT_SESSION = _warm_session()  # (moto resets it for this context only)
         handler.reset_clients()
         s3 = boto3.client("s3", region_name=REGION)
         s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
