@@ -21,7 +21,7 @@ import moto.sesv2.responses
 import pytest
 
 from components.mail.forwarder import handler
-from tests.mail import ses_rules
+from tests.mail import moto_ses, ses_rules
 from tests.mail.support import BUCKET, DOMAIN, SENDER, event, mocked_account, sent, store
 
 CORPUS = Path(__file__).parent / "corpus"
@@ -36,27 +36,11 @@ REFUSED_BY_MOTO = {"cpython-msg_05.txt", "cpython-msg_15.txt"}
 CRASHES_MOTO = {"mail-parser-mail-test-12", "spamassassin-nice-unicode1"}
 
 
-class _LenientBytes(bytes):
-    def decode(self, encoding: str = "utf-8", errors: str = "strict") -> str:
-        return bytes.decode(self, encoding, "surrogateescape")
-
-
-class _Base64:
-    """moto's SES decodes the raw message as strict UTF-8; SES itself takes any bytes."""
-
-    def __getattr__(self, name: str):
-        return getattr(base64, name)
-
-    @staticmethod
-    def b64decode(data, *args, **kwargs) -> bytes:
-        return _LenientBytes(base64.b64decode(data, *args, **kwargs))
-
-
 @pytest.fixture(scope="module")
 def account():
     """One mocked account for the whole corpus (each message has its own id): fast."""
     with pytest.MonkeyPatch.context() as patch, mocked_account(patch) as s3:
-        patch.setattr(moto.sesv2.responses, "base64", _Base64())
+        patch.setattr(moto.sesv2.responses, "base64", moto_ses.LenientBase64())
         yield s3
 
 
