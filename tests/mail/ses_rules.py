@@ -1,7 +1,7 @@
 """What SES documents about a raw message it will send, as a check on what the forwarder hands it.
 
 Sources: SES API v2 reference ``RawMessage`` (header and body separated by a blank line; no line
-over 1,000 characters), SES Developer Guide "Amazon SES header fields" (fields that can't appear
+over 1,000 characters; the required header fields present: From and Date, RFC 5322 section 3.6), SES Developer Guide "Amazon SES header fields" (fields that can't appear
 more than once), SES quotas (40 MB after base64 encoding; the smaller, decimal reading).
 """
 
@@ -42,6 +42,7 @@ def problems(raw: bytes, sender: str) -> list[str]:
     found += [f"{name} appears {count} times" for name, count in names.items()
               if count > 1 and name in SES_SINGLE_INSTANCE]
     found += [f"line of {len(line)} characters" for line in raw.split(b"\n") if len(line.rstrip(b"\r")) > 998]
+    found += [f"no {name} header (RFC 5322 requires it)" for name in ("from", "date") if name not in names]
     from_fields = [f for f in fields if f.lower().startswith(b"from:")]
     if len(from_fields) != 1 or f"<{sender}>".encode() not in from_fields[0]:
         found.append("From is not once our verified sender")

@@ -409,3 +409,18 @@ def test_bad_forwarding_options_are_refused_with_the_key_and_value(run, extra, m
     with pytest.raises(ConfigError) as raised:
         run(mail_program({**SETTINGS, **extra}))
     assert message in str(raised.value)
+
+
+def test_the_lambda_package_imports_as_lambda_loads_it(tmp_path):
+    """Lambda imports ``handler`` as a top-level module from the archive root (no package)."""
+    import subprocess
+    import sys
+
+    from components.mail.receiving import forwarder_archive
+
+    for name, asset in forwarder_archive().assets.items():
+        (tmp_path / name).write_text(Path(asset.path).read_text())
+    check = "import handler; assert handler.headers.__name__ == 'headers'; print(handler.MAX_RAW_BYTES)"
+    output = subprocess.run([sys.executable, "-c", check], cwd=tmp_path, capture_output=True, text=True,
+                            env={"PATH": "", "PYTHONPATH": ""}, check=True).stdout
+    assert output.strip() == "29250000"

@@ -35,6 +35,7 @@ from collections.abc import Iterator
 from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
+from email.utils import formatdate
 from typing import Any
 
 import boto3
@@ -229,7 +230,7 @@ def resolve(routes: dict[str, Any], recipient: str) -> tuple[list[str], str]:
     elif host == domain and f"{base}@{host}" in table:
         targets, how = table[f"{base}@{host}"], "plus-tag"
     elif local in rules or base in rules:
-        targets, how = rules.get(local) or rules[base], "local-part"
+        targets, how = rules[local] if local in rules else rules[base], "local-part"
     elif f"@{host}" in rules:
         targets, how = rules[f"@{host}"], "domain"
     if targets is None:
@@ -605,6 +606,8 @@ def _rewritten_headers(settings: dict[str, Any], source: _Source, recipients: li
         lines.append(headers.clean(raw, nl))
     if prefix and not has_subject:
         lines.append(b"Subject: " + prefix)
+    if not any(f.name == "date" for f in kept):  # RFC 5322 requires it (SES sets its own anyway)
+        lines.append(b"Date: " + formatdate(usegmt=True).encode("ascii"))
     return nl.join(lines) + nl + nl
 
 

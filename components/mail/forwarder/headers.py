@@ -64,13 +64,9 @@ class HeaderBlock:
     fields: list[Field]
     newline: bytes
     body_start: int
-    dropped_lines: int = 0
 
     def all(self, name: str) -> list[Field]:
         return [f for f in self.fields if f.name == name]
-
-    def has(self, name: str) -> bool:
-        return any(f.name == name for f in self.fields)
 
 
 def newline_of(head: bytes) -> bytes:
@@ -98,7 +94,6 @@ def parse(head: bytes) -> HeaderBlock:
     end = body_start(head, nl)
     limit = len(head) if end is None else end
     fields: list[Field] = []
-    dropped = 0
     position = 0
     while position < limit:
         stop = head.find(nl, position, limit)
@@ -113,12 +108,10 @@ def parse(head: bytes) -> HeaderBlock:
             fields[-1] = Field(last.name, last.raw + line if not line.strip() else last.raw + nl + line)
         elif (match := FIELD_NAME.match(line)) is not None:
             fields.append(Field(match.group(1).decode("ascii").lower(), line))
-        elif position == 0 and line.startswith(b"From "):
-            dropped += 1  # mbox separator line
-        else:
-            return HeaderBlock(fields, nl, position, dropped)  # no blank line: the body starts here
+        elif not (position == 0 and line.startswith(b"From ")):  # (an mbox separator line is skipped)
+            return HeaderBlock(fields, nl, position)  # no blank line: the body starts here
         position = after
-    return HeaderBlock(fields, nl, limit if end is None else end, dropped)
+    return HeaderBlock(fields, nl, limit if end is None else end)
 
 
 def clean(raw: bytes, nl: bytes) -> bytes:
