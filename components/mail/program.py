@@ -106,7 +106,7 @@ class MailSettings(BaseModel):
     subject_prefix: str | None = Field(default=None, alias="subjectPrefix",
                                        description="put before every forwarded subject, e.g. [aws]")
     allowed_sender_domains: list[str] = Field(
-        default_factory=list, alias="allowedSenderDomains",
+        default_factory=list, alias="allowedSenderDomains", max_length=50,
         description="if set, mail to account (root) addresses only from these domains, authenticated")
     routes: dict[str, str | list[str]] = Field(
         default_factory=dict, description="extra rules: local part or '@<mail domain>' -> address(es)")

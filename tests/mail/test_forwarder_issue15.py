@@ -65,7 +65,8 @@ def test_8bit_and_hostile_from_display_names_are_forwarded(mailbox, wire, from_l
     assert handler.handler(event(message_id, [SHOP]))[0]["action"] == "forwarded"
 
     out = wire[-1]
-    assert header_block(out).isascii() or b"\xf6" not in header_block(out).split(b"\r\n")[0]
+    our_from = re.search(rb"(?m)^From: .*(?:\r\n[ \t].*)*", header_block(out)).group(0)
+    assert our_from.isascii()  # RFC 2047 encoded-words, whatever bytes the original name had
     assert ses_rules.problems(out, SENDER) == []
     sender = forwarded(wire)["From"].addresses[0]
     assert sender.addr_spec == SENDER
