@@ -19,10 +19,11 @@ from pathlib import Path
 
 import moto.sesv2.responses
 import pytest
+from botocore.exceptions import ClientError, ReadTimeoutError
 
-from components.mail.forwarder import handler
+from components.mail.forwarder import handler, markers
 from tests.mail import moto_ses, ses_rules
-from tests.mail.support import BUCKET, DOMAIN, SENDER, event, mocked_account, sent, store
+from tests.mail.support import BUCKET, DOMAIN, SENDER, Clock, Context, event, mocked_account, sent, store
 
 CORPUS = Path(__file__).parent / "corpus"
 SOURCES = json.loads((CORPUS / "SOURCES.json").read_text())
@@ -117,3 +118,68 @@ def test_every_corpus_message_arrives_once_whole_and_acceptable_to_ses(account, 
     again = handler.handler(event(message_id, recipients))  # Lambda's retry of the same event
     assert [r["action"] for r in again] == ["duplicate"]
     assert len(wire) == sends
+
+
+FAULTS = ("s3-read", "ses-500", "ses-throttled", "sending-marker", "sent-marker", "reply-lost")
+
+
+def test_the_corpus_under_s3_and_ses_faults_and_lambda_retries_arrives_exactly_once(account, monkeypatch):
+    """Each message meets one fault (in turn), then Lambda's two retries and, if it still failed,
+    a redrive from the failure queue a day later: exactly one copy reaches SES, never two."""
+    clock = Clock()
+    monkeypatch.setattr(markers, "now", clock)
+    s3, ses = handler._client("s3"), handler._client("sesv2")
+    fault = {"kind": "", "left": 0, "key": ""}
+
+    def take(kind: str) -> bool:
+        if fault["kind"] == kind and fault["left"]:
+            fault["left"] -= 1
+            return True
+        return False
+
+    def s3_read(params, **_):
+        if params.get("Key") == fault["key"] and take("s3-read"):
+            raise ClientError({"Error": {"Code": "InternalError", "Message": "S3 fault"}}, "GetObject")
+
+    def s3_write(params, **_):
+        body = params.get("Body") or b""
+        if (b'"state": "sending"' in body and take("sending-marker")) or (
+                b'"state": "sent"' in body and take("sent-marker")):
+            raise ClientError({"Error": {"Code": "InternalError", "Message": "S3 fault"}}, "PutObject")
+
+    def ses_before(params, **_):
+        if take("ses-500"):
+            raise ClientError({"Error": {"Code": "InternalFailure", "Message": "SES fault"}}, "SendEmail")
+        if take("ses-throttled"):
+            raise ClientError({"Error": {"Code": "TooManyRequestsException", "Message": "slow"}}, "SendEmail")
+
+    def ses_after(**_):
+        if take("reply-lost"):  # SES accepted it; the answer never arrived
+            raise ReadTimeoutError(endpoint_url="https://email.eu-west-1.amazonaws.com")
+
+    hooks = [(s3, "before-parameter-build.s3.GetObject", s3_read), (s3, "before-parameter-build.s3.PutObject", s3_write),
+             (ses, "before-parameter-build.sesv2.SendEmail", ses_before), (ses, "after-call.sesv2.SendEmail", ses_after)]
+    for client, name, hook in hooks:
+        client.meta.events.register(name, hook)
+    wrong = []
+    try:
+        for index, name in enumerate(sorted(set(SOURCES) - CRASHES_MOTO)):
+            kind = FAULTS[index % len(FAULTS)]
+            message_id = store(account, as_smtp_delivers((CORPUS / name).read_bytes()), f"fault{index:04d}")
+            left = {"ses-throttled": handler.SEND_ATTEMPTS + 1, "sent-marker": 4}.get(kind, 1)
+            fault.update(kind=kind, left=left, key=f"inbound/{message_id}")
+            before, outcomes = len(sent()), []
+            for attempt in range(4):  # the invocation, Lambda's two retries, a redrive a day later
+                if attempt == 3 and not outcomes[-1].endswith("Error"):
+                    break
+                try:
+                    outcomes.append(handler.handler(event(message_id, [f"shop-prod@{DOMAIN}"]), Context())[0]["action"])
+                except Exception as error:  # a failed invocation, as Lambda sees it
+                    outcomes.append(type(error).__name__)
+                clock.advance(90 if attempt < 2 else 24 * 3600)
+            if len(sent()) - before != 1:
+                wrong.append((name, kind, outcomes, len(sent()) - before))
+    finally:
+        for client, name, hook in hooks:
+            client.meta.events.unregister(name, hook)
+    assert wrong == []
