@@ -513,7 +513,7 @@ def _send_tracked(marker: markers.Marker, counts: metrics.Metrics, state: str, s
     try:
         marker.sending()
     except ClientError as error:
-        if markers._code(error) in markers.CONFLICT_CODES:
+        if _code(error) in markers.CONFLICT_CODES:
             raise MessageInFlightError(f"{marker.key} was taken over by another invocation") from error
         marker.release()
         raise
@@ -586,10 +586,11 @@ def _rewritten_headers(settings: dict[str, Any], source: _Source, recipients: li
         name or address or "unknown sender")
     lines = [b"From: " + headers.mailbox(headers.display_text(shown, 200), settings["sender"], "From", nl)]
     reply_to = source.reply_to(address)
+    fold = b"," + nl + b" "  # one address per line: no line near the 998-octet limit
     if reply_to:
-        lines.append(b"Reply-To: " + b", ".join(headers.mailbox(n, a, "Reply-To", nl) for n, a in reply_to))
-    accounts = ", ".join(r for r in recipients if r.isascii() and headers.usable(r))
-    lines.append(f"{FORWARDED_HEADER}: {accounts}".encode("ascii"))
+        lines.append(b"Reply-To: " + fold.join(headers.mailbox(n, a, "Reply-To", nl) for n, a in reply_to))
+    accounts = [r.encode("ascii") for r in recipients if r.isascii() and headers.usable(r)]
+    lines.append(FORWARDED_HEADER.encode("ascii") + b": " + fold.join(accounts))
     lines.append(f"{RAW_HEADER}: {location}".encode("ascii"))
     lines.append(f"{loops.HEADER}: {trace}".encode("ascii"))
     prefix = " ".join([*tags, settings["subject_prefix"]]).strip().encode("ascii", "ignore")
