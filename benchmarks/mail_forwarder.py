@@ -5,6 +5,10 @@ Run from the repository root:  python benchmarks/mail_forwarder.py [--quick]
 Prints p50/p95 per message for 10 KB, 1 MB and 20 MB messages, the ratio of the forwarder's
 median to the bare baseline's median, and the peak memory of one 20 MB forward measured in a
 fresh subprocess (see METHOD below). Targets from the issue: ratio <= 1.3, peak <= 4x message size.
+
+``--corpus DIR`` instead forwards every file under DIR (a larger real-mail corpus kept outside the
+repository) as the corpus test does, and reports what was not forwarded exactly once, whole and
+acceptable to SES (tests/mail/ses_rules.py), and why.
 """
 
 from __future__ import annotations
@@ -91,6 +95,8 @@ class Bench:
         self.sesv2 = boto3.client("sesv2", region_name=REGION)
         self.s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
         boto3.client("ses", region_name=REGION).verify_domain_identity(Domain=DOMAIN)
+        os.environ["LOOP_SECRET_ARN"] = boto3.client("secretsmanager", region_name=REGION).create_secret(
+            Name="bench-loop-key", SecretString=os.urandom(32).hex())["ARN"]
         self.counter = 0
 
     def store(self, raw: bytes) -> str:
@@ -210,15 +216,68 @@ def memory(path: str, size: int, client_side: bool) -> dict:
     return json.loads(output.strip().splitlines()[-1])
 
 
+def run_corpus(directory: Path) -> int:
+    """Forward every file under ``directory``; print each one not forwarded once, whole, acceptably."""
+    import base64
+    import logging
+    import re
+
+    import moto.sesv2.responses
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    from tests.mail import moto_ses, ses_rules
+
+    logging.disable(logging.WARNING)
+    moto.sesv2.responses.base64 = moto_ses.LenientBase64()
+    bench = Bench()
+    accepted = ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages
+    wire: list[bytes] = []
+    bench.handler._client("sesv2").meta.events.register(
+        "before-send.sesv2.SendEmail",
+        lambda request, **_: wire.append(base64.b64decode(json.loads(request.body)["Content"]["Raw"]["Data"])))
+    files = sorted(p for p in directory.rglob("*") if p.is_file())
+    outcomes: dict[str, int] = {}
+    for path in files:
+        raw = re.sub(rb"\r?\n", b"\r\n", path.read_bytes())
+        message_id = bench.store(raw)
+        before = len(accepted)
+        try:
+            [result] = bench.handler.handler(event_of(message_id))
+            again = bench.handler.handler(event_of(message_id))
+            outcome = result["action"]
+            if again[0]["action"] != "duplicate" or len(accepted) != before + 1:
+                outcome = "not exactly once"
+            elif outcome == "forwarded":
+                out = wire[-1]
+                problems = ses_rules.problems(out, f"forwarder@{DOMAIN}")
+                body = raw[raw.find(b"\r\n\r\n") + 4:]
+                if problems:
+                    outcome = "unacceptable to SES: " + "; ".join(problems[:3])
+                elif b"\r\n\r\n" in raw and not out.endswith(body):
+                    outcome = "body changed"
+        except Exception as error:  # reported, counted; the corpus run goes on
+            outcome = f"failed: {type(error).__name__}"
+            print(f"{path.relative_to(directory)}: {error!r:.120}")
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+        if outcome != "forwarded":
+            print(f"{path.relative_to(directory)}: {outcome}")
+    print(f"{len(files)} messages: " + ", ".join(f"{n} {k}" for k, n in sorted(outcomes.items())))
+    return 0 if set(outcomes) <= {"forwarded"} else 1
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a third of the rounds")
+    parser.add_argument("--corpus", type=Path, metavar="DIR", help="forward every file under DIR and report")
     parser.add_argument("--memory-child", nargs=3, metavar=("PATH", "SIZE", "MODE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.memory_child:
         path, size, mode = args.memory_child
         memory_child(path, int(size), client_side=mode == "client")
         return
+    if args.corpus:
+        sys.exit(run_corpus(args.corpus))
 
     print("mail forwarder benchmark (moto 5 in-process; times per message)")
     print(f"{'size':>6}  {'path':>9}  {'n':>3}  {'p50 ms':>9}  {'p95 ms':>9}")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import re
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, Literal
 
 import pulumi
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from components.context import NAMESPACE
 from components.errors import ConfigError
 from components.mail.domain import CreatedZone, ImportedZone, MailDomain, MailDomainArgs, ZoneChoice
-from components.mail.receiving import MailReceiving, MailReceivingArgs
+from components.mail.receiving import DEFAULT_VERDICT_ACTIONS, MailReceiving, MailReceivingArgs
 from components.mail.regions import require_receiving_region
 from components.mail.routing import ADDRESS, RoutingTable, build_routing_table
 from components.settings import parse_settings
@@ -35,6 +35,24 @@ DOMAIN_NAME = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+
 # The table is one S3 object the forwarder reads whole into memory; ~80 bytes per account, so
 # 5 MB is tens of thousands of accounts. Anything larger is a mistake in the org data.
 ROUTES_MAX_BYTES = 5 * 1024 * 1024
+SUBJECT_PREFIX = re.compile(r"^[\x20-\x7e]{1,40}$")
+VerdictAction = Literal["forward", "tag", "drop"]
+
+
+class VerdictSettings(BaseModel):
+    """What to do with mail whose SES verdict is FAIL: forward, tag (subject marked) or drop.
+
+    Drops are logged with the S3 location and counted in the ``Dropped`` metric; the raw message
+    stays in S3 either way.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    virus: VerdictAction = DEFAULT_VERDICT_ACTIONS["virus"]
+    spam: VerdictAction = DEFAULT_VERDICT_ACTIONS["spam"]
+    spf: VerdictAction = DEFAULT_VERDICT_ACTIONS["spf"]
+    dkim: VerdictAction = DEFAULT_VERDICT_ACTIONS["dkim"]
+    dmarc: VerdictAction = DEFAULT_VERDICT_ACTIONS["dmarc"]
 
 
 class ZoneSettings(BaseModel):
@@ -82,7 +100,16 @@ class MailSettings(BaseModel):
     mail_exchange: str | None = Field(default=None, alias="mailExchange",
                                       description="name with the MX record; defaults to the mail domain")
     catch_all: str | None = Field(default=None, alias="catchAll")
-    drop_spam: bool = Field(default=False, alias="dropSpam")
+    drop_spam: bool = Field(default=False, alias="dropSpam",
+                            description="shorthand for verdicts.spam = drop (kept for existing stacks)")
+    verdicts: VerdictSettings = Field(default_factory=VerdictSettings)
+    subject_prefix: str | None = Field(default=None, alias="subjectPrefix",
+                                       description="put before every forwarded subject, e.g. [aws]")
+    allowed_sender_domains: list[str] = Field(
+        default_factory=list, alias="allowedSenderDomains", max_length=50,
+        description="if set, mail to account (root) addresses only from these domains, authenticated")
+    routes: dict[str, str | list[str]] = Field(
+        default_factory=dict, description="extra rules: local part or '@<mail domain>' -> address(es)")
     retention_days: int = Field(default=90, alias="retentionDays", ge=1, le=3650)
     sender: str | None = Field(default=None, description="verified From address; default forwarder@<domain>")
     org_path: str = Field(default="org", alias="orgPath")
@@ -94,6 +121,34 @@ class MailSettings(BaseModel):
         if value is not None and not ADDRESS.match(value):
             raise ValueError("must be an email address like name@example.com")
         return value.lower() if value else value
+
+    @field_validator("subject_prefix")
+    @classmethod
+    def _prefix(cls, value: str | None) -> str | None:
+        if value is not None and not SUBJECT_PREFIX.match(value):
+            raise ValueError("must be 1-40 printable ASCII characters, like [aws]")
+        return value
+
+    @field_validator("allowed_sender_domains")
+    @classmethod
+    def _domains(cls, value: list[str]) -> list[str]:
+        bad = [d for d in value if not DOMAIN_NAME.match(str(d).lower().rstrip("."))]
+        if bad:
+            raise ValueError(f"{bad} {'is' if len(bad) == 1 else 'are'} not DNS domain names like amazon.com")
+        return sorted({d.lower().rstrip(".") for d in value})
+
+    @model_validator(mode="after")
+    def _spam_once(self) -> MailSettings:
+        if self.drop_spam and "spam" in self.verdicts.model_fields_set and self.verdicts.spam != "drop":
+            raise ValueError(f"dropSpam: true contradicts verdicts.spam = {self.verdicts.spam!r}; "
+                             "keep only verdicts.spam")
+        return self
+
+    def verdict_actions(self) -> dict[str, str]:
+        actions = self.verdicts.model_dump()
+        if self.drop_spam:
+            actions["spam"] = "drop"
+        return actions
 
     @field_validator("mail_exchange")
     @classmethod
@@ -145,7 +200,7 @@ def plan(program: Any, raw_settings: object) -> MailPlan:
                         "verifies for this stack (SES only sends from verified identities)")
     if problems:
         raise ConfigError("Invalid stack config:\n" + "\n".join(problems))
-    routing = build_routing_table(org, settings.catch_all)
+    routing = build_routing_table(org, settings.catch_all, settings.routes)
     size = len(routing.to_json().encode())
     if size > ROUTES_MAX_BYTES:
         raise ConfigError(
@@ -182,7 +237,9 @@ def declare(program: Any, decided: MailPlan) -> MailReceiving:
         sender=decided.sender,
         routes_json=decided.routing.to_json(),
         retention_days=decided.settings.retention_days,
-        drop_spam=decided.settings.drop_spam,
+        verdict_actions=decided.settings.verdict_actions(),
+        subject_prefix=decided.settings.subject_prefix or "",
+        allowed_sender_domains=decided.settings.allowed_sender_domains,
         alarm_actions=[decided.settings.alarm_topic_arn] if decided.settings.alarm_topic_arn else [],
     ), opts=pulumi.ResourceOptions(depends_on=[mail_domain]))
     program.shared["mail_domain"] = mail_domain

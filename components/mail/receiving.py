@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,6 +41,12 @@ MEMORY_MB = 1024
 TIMEOUT_SECONDS = 120
 RETRY_ATTEMPTS = 2
 MAX_EVENT_AGE_SECONDS = 6 * 3600
+# The forwarder's own metrics (dropped mail by reason, unknown send outcomes); the role may
+# publish to this namespace only.
+METRICS_NAMESPACE = "Groundwork/Mail"
+# Verdict FAIL -> forward, tag (subject marked) or drop (log + metric). Safe defaults: a virus is
+# dropped, everything else reaches the owner marked (the forwarder holds the same defaults).
+DEFAULT_VERDICT_ACTIONS = {"virus": "drop", "spam": "tag", "spf": "tag", "dkim": "tag", "dmarc": "tag"}
 
 if ROUTES_KEY.startswith((INBOUND_PREFIX, MARKER_PREFIX)):  # pragma: no cover - guards an edit
     raise AssertionError("the routing table key must not be under a prefix SES or the forwarder write")
@@ -55,7 +62,9 @@ class MailReceivingArgs:
     sender: str
     routes_json: str
     retention_days: int = 90
-    drop_spam: bool = False
+    verdict_actions: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_VERDICT_ACTIONS))
+    subject_prefix: str = ""
+    allowed_sender_domains: list[str] = field(default_factory=list)
     alarm_actions: list[str] = field(default_factory=list)
 
 
@@ -135,6 +144,18 @@ class MailReceiving(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.encryption]),
         )
         routes_arn = self.bucket.arn.apply(lambda arn: f"{arn}/{ROUTES_KEY}")
+        # The key that signs the forwarder's loop trace header: generated once, stored in Secrets
+        # Manager and in Pulumi state only as a secret; never plain config. Later deploys keep it.
+        self.loop_key = aws.secretsmanager.Secret(
+            f"{name}-loop-key",
+            description="Mail forwarder: HMAC key of the loop trace header (X-Groundwork-Loop)",
+            opts=child,
+        )
+        self.loop_key_version = aws.secretsmanager.SecretVersion(
+            f"{name}-loop-key-value", secret_id=self.loop_key.id,
+            secret_string=pulumi.Output.secret(secrets.token_urlsafe(48)),
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["secret_string"]),
+        )
         self.role = aws.iam.Role(
             f"{name}-forwarder-role",
             description="Mail forwarder: read stored mail, send it on with SES, write logs",
@@ -147,7 +168,7 @@ class MailReceiving(pulumi.ComponentResource):
         self.role_policy = aws.iam.RolePolicy(
             f"{name}-forwarder-policy", role=self.role.id,
             policy=pulumi.Output.all(self.bucket.arn, self.log_group.arn, identity_arns,
-                                     routes_arn, self.failures.arn).apply(
+                                     routes_arn, self.failures.arn, self.loop_key.arn).apply(
                 lambda a: json.dumps(forwarder_policy(*a))
             ),
             opts=child,
@@ -173,11 +194,16 @@ class MailReceiving(pulumi.ComponentResource):
                 "ROUTES_TTL_SECONDS": str(ROUTES_TTL_SECONDS),
                 # Changes with the table, so a deploy replaces warm containers' cached copy at once.
                 "ROUTES_VERSION": _digest(args.routes_json),
-                "DROP_SPAM": "true" if args.drop_spam else "false",
+                "VERDICT_ACTIONS": json.dumps(args.verdict_actions, sort_keys=True, separators=(",", ":")),
+                "SUBJECT_PREFIX": args.subject_prefix,
+                "ALLOWED_SENDER_DOMAINS": ",".join(args.allowed_sender_domains),
+                "LOOP_SECRET_ARN": self.loop_key.arn,
+                "METRICS_NAMESPACE": METRICS_NAMESPACE,
                 "CLAIM_STALE_SECONDS": str(TIMEOUT_SECONDS * 2),
             }},
             logging_config={"log_format": "Text", "log_group": self.log_group.name},
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.role_policy, self.log_group]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.role_policy, self.log_group,
+                                                                 self.loop_key_version]),
         )
         self.invoke_config = aws.lambda_.FunctionEventInvokeConfig(
             f"{name}-forwarder-async",
@@ -253,6 +279,40 @@ class MailReceiving(pulumi.ComponentResource):
             alarm_actions=args.alarm_actions, ok_actions=args.alarm_actions,
             opts=child,
         )
+        self.loop_alarm = aws.cloudwatch.MetricAlarm(
+            f"{name}-loop-alarm",
+            name=ctx.name("mail-loop-dropped"),
+            alarm_description="The mail forwarder dropped a message as a forwarding loop (signed trace "
+                              "header, our own sender, or a route to our own domain). The raw message is "
+                              "in S3; check the owner's mailbox rules and the routing table.",
+            namespace=METRICS_NAMESPACE, metric_name="Dropped", dimensions={"Reason": "loop"},
+            statistic="Sum", period=300, evaluation_periods=1, threshold=0,
+            comparison_operator="GreaterThanThreshold", treat_missing_data="notBreaching",
+            alarm_actions=args.alarm_actions, ok_actions=args.alarm_actions,
+            opts=child,
+        )
+        self.unknown_alarm = aws.cloudwatch.MetricAlarm(
+            f"{name}-unknown-outcome-alarm",
+            name=ctx.name("mail-send-outcome-unknown"),
+            alarm_description="A forward may or may not have reached its owner (the invocation died "
+                              "during the SES call). It is not re-sent automatically; see docs/mail.md.",
+            namespace=METRICS_NAMESPACE, metric_name="OutcomeUnknown",
+            statistic="Sum", period=300, evaluation_periods=1, threshold=0,
+            comparison_operator="GreaterThanThreshold", treat_missing_data="notBreaching",
+            alarm_actions=args.alarm_actions, ok_actions=args.alarm_actions,
+            opts=child,
+        )
+        self.refused_alarm = aws.cloudwatch.MetricAlarm(
+            f"{name}-refused-alarm",
+            name=ctx.name("mail-refused-by-ses"),
+            alarm_description="SES refused to send a received message as it was; its owner got a notice "
+                              "with the S3 location of the original instead.",
+            namespace=METRICS_NAMESPACE, metric_name="NoticeSent", dimensions={"Reason": "refused"},
+            statistic="Sum", period=300, evaluation_periods=1, threshold=0,
+            comparison_operator="GreaterThanThreshold", treat_missing_data="notBreaching",
+            alarm_actions=args.alarm_actions, ok_actions=args.alarm_actions,
+            opts=child,
+        )
         self.register_outputs({
             "bucket": self.bucket.bucket,
             "ruleSet": self.rule_set.rule_set_name,
@@ -300,8 +360,14 @@ def lambda_trust(account_id: str) -> dict:
 
 
 def forwarder_policy(bucket_arn: str, log_group_arn: str, identity_arns: list[str],
-                     routes_arn: str, failures_arn: str) -> dict:
-    """Exactly what the forwarder does: read mail, keep its markers, send as our domain, log."""
+                     routes_arn: str, failures_arn: str, loop_key_arn: str) -> dict:
+    """Exactly what the forwarder calls, plus what Lambda does with its role (logs, failure queue).
+
+    ``s3:ListBucket`` makes a missing object answer NoSuchKey instead of AccessDenied (the
+    forwarder's not-found branches depend on it). SES v2 ``SendEmail`` is authorized as
+    ``ses:SendEmail`` on the sending identity; ``cloudwatch:PutMetricData`` has no resource type,
+    so it gets ``*`` narrowed by the ``cloudwatch:namespace`` condition key.
+    """
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -310,10 +376,15 @@ def forwarder_policy(bucket_arn: str, log_group_arn: str, identity_arns: list[st
             {"Sid": "KeepForwardingMarkers", "Effect": "Allow",
              "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
              "Resource": f"{bucket_arn}/{MARKER_PREFIX}*"},
-            {"Sid": "SendAsOurDomain", "Effect": "Allow",
-             "Action": ["ses:SendEmail", "ses:SendRawEmail"], "Resource": identity_arns},
+            {"Sid": "TellMissingFromForbidden", "Effect": "Allow", "Action": "s3:ListBucket",
+             "Resource": bucket_arn},
+            {"Sid": "SendAsOurDomain", "Effect": "Allow", "Action": "ses:SendEmail", "Resource": identity_arns},
             {"Sid": "ReadRoutingTable", "Effect": "Allow", "Action": "s3:GetObject",
              "Resource": routes_arn},
+            {"Sid": "ReadLoopKey", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
+             "Resource": loop_key_arn},
+            {"Sid": "PublishMetrics", "Effect": "Allow", "Action": "cloudwatch:PutMetricData", "Resource": "*",
+             "Condition": {"StringEquals": {"cloudwatch:namespace": METRICS_NAMESPACE}}},
             {"Sid": "ReportFailures", "Effect": "Allow", "Action": "sqs:SendMessage",
              "Resource": failures_arn},
             {"Sid": "WriteLogs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],

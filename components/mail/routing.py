@@ -16,6 +16,7 @@ from components.errors import ConfigError, describe_value
 
 ADDRESS = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 OWNER_SEPARATORS = re.compile(r"[,;]")
+LOCAL_PART = re.compile(r"^[a-z0-9!#$%&'*/=?^_`{|}~.-]{1,64}$")  # no '+': name+tag reaches name
 
 
 class AccountLike(Protocol):
@@ -36,10 +37,13 @@ class RoutingTable:
     domain: str
     routes: dict[str, list[str]] = field(default_factory=dict)
     catch_all: str | None = None
+    rules: dict[str, list[str]] = field(default_factory=dict)
 
     def to_json(self) -> str:
         """The compact JSON document the forwarder reads (an S3 object; an env var in local tests)."""
-        document = {"domain": self.domain, "routes": self.routes, "catchAll": self.catch_all}
+        document: dict[str, Any] = {"domain": self.domain, "routes": self.routes, "catchAll": self.catch_all}
+        if self.rules:
+            document["rules"] = self.rules
         return json.dumps(document, sort_keys=True, separators=(",", ":"))
 
 
@@ -55,11 +59,15 @@ def owner_addresses(owner: str) -> list[str]:
     return [part.strip() for part in OWNER_SEPARATORS.split(owner) if part.strip()]
 
 
-def build_routing_table(org: OrgDataLike, catch_all: str | None = None) -> RoutingTable:
+def build_routing_table(org: OrgDataLike, catch_all: str | None = None,
+                        rules: dict[str, str | list[str]] | None = None) -> RoutingTable:
     """Route every account's address to its owner; refuse anything that would lose or loop mail.
 
-    Raises one ConfigError listing every problem: an owner that is not an email address, an owner
-    or catch-all on our own mail domain (the forwarder would send mail back to itself).
+    ``rules`` (``groundwork:mail.routes``) add routes by local part (``postmaster``: any address
+    with that local part that is not an account) and by ``@<mail domain>`` (that domain's
+    catch-all, before ``catch_all``). Raises one ConfigError listing every problem: an owner that
+    is not an email address, an owner, rule target or catch-all on our own mail domain (the
+    forwarder would send mail back to itself), a rule key that is neither.
     """
     domain = org.mail_domain.lower()
     problems: list[str] = []
@@ -90,10 +98,36 @@ def build_routing_table(org: OrgDataLike, catch_all: str | None = None) -> Routi
                 f"groundwork:mail.catchAll = {catch_all!r} is on the mail domain {domain}: unknown "
                 "recipients would be forwarded back to SES in a loop; use a mailbox elsewhere"
             )
+    checked_rules = _check_rules(rules or {}, domain, problems)
     if problems:
         raise ConfigError("Invalid mail routing:\n" + "\n".join(problems))
     return RoutingTable(domain=domain, routes=dict(sorted(routes.items())),
-                        catch_all=catch_all.lower() if catch_all else None)
+                        catch_all=catch_all.lower() if catch_all else None, rules=checked_rules)
+
+
+def _check_rules(rules: dict[str, str | list[str]], domain: str, problems: list[str]) -> dict[str, list[str]]:
+    checked: dict[str, list[str]] = {}
+    for key, value in rules.items():
+        where = f"groundwork:mail.routes.{key}"
+        rule = key.strip().lower()
+        if rule.startswith("@"):
+            if rule[1:] != domain:
+                problems.append(f"{where}: '@domain' rules route the mail domain {domain} only "
+                                f"(SES receives nothing else here); use '@{domain}'")
+        elif not LOCAL_PART.match(rule):
+            problems.append(f"{where}: not a local part (like postmaster) or '@{domain}'; a '+tag' is "
+                            "matched without it, so leave it out")
+        targets = owner_addresses(value) if isinstance(value, str) else [str(v).strip() for v in value]
+        if not targets:
+            problems.append(f"{where} = {describe_value(value)}: give one or more email addresses")
+        for target in targets:
+            if not ADDRESS.match(target):
+                problems.append(f"{where} = {describe_value(target)}: must be an email address")
+            elif on_domain(target, domain):
+                problems.append(f"{where} = {target!r} is on the mail domain {domain}: mail would be "
+                                "forwarded back to SES in a loop")
+        checked[rule] = _unique(t.lower() for t in targets)
+    return dict(sorted(checked.items()))
 
 
 def _unique(values: Iterable[str]) -> list[str]:

@@ -213,8 +213,11 @@ def test_forwarder_function_runtime_package_and_environment(declared):
     assert env == {**env, "MAIL_BUCKET": BUCKET, "MAIL_PREFIX": "inbound/", "MARKER_PREFIX": "forwarded/",
                    "SENDER_ADDRESS": f"forwarder@{DOMAIN}", "ROUTES_BUCKET": BUCKET,
                    "ROUTES_KEY": "config/mail-routes.json", "ROUTES_TTL_SECONDS": "300",
-                   "DROP_SPAM": "false"}
-    assert "ROUTES_PARAMETER" not in env
+                   "SUBJECT_PREFIX": "", "ALLOWED_SENDER_DOMAINS": "", "METRICS_NAMESPACE": "Groundwork/Mail",
+                   "LOOP_SECRET_ARN": declared.one("aws:secretsmanager/secret:Secret").outputs["arn"]}
+    assert json.loads(env["VERDICT_ACTIONS"]) == {"virus": "drop", "spam": "tag", "spf": "tag", "dkim": "tag",
+                                                  "dmarc": "tag"}
+    assert "ROUTES_PARAMETER" not in env and "DROP_SPAM" not in env
     assert json.loads(routes.inputs["content"]) == {
         "domain": DOMAIN, "catchAll": "platform@acme-corp.example",
         "routes": {f"data-lake@{DOMAIN}": ["alice@acme-corp.example", "bob@partner.example"],
@@ -225,7 +228,7 @@ def test_forwarder_function_runtime_package_and_environment(declared):
     assert inputs["loggingConfig"]["logGroup"] == log_group["name"]
     code = inputs["code"]
     assert isinstance(code, pulumi.AssetArchive)
-    assert set(code.assets) == {"handler.py"}
+    assert set(code.assets) == {"handler.py", "headers.py", "loops.py", "markers.py", "metrics.py"}
     assert Path(code.assets["handler.py"].path).read_text().startswith('"""SES inbound mail forwarder')
 
 
@@ -289,11 +292,17 @@ def test_forwarder_role_is_least_privilege(declared):
         "KeepForwardingMarkers": {"Sid": "KeepForwardingMarkers", "Effect": "Allow",
                                   "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
                                   "Resource": f"{BUCKET_ARN}/forwarded/*"},
-        "SendAsOurDomain": {"Sid": "SendAsOurDomain", "Effect": "Allow",
-                            "Action": ["ses:SendEmail", "ses:SendRawEmail"],
+        "TellMissingFromForbidden": {"Sid": "TellMissingFromForbidden", "Effect": "Allow",
+                                     "Action": "s3:ListBucket", "Resource": BUCKET_ARN},
+        "SendAsOurDomain": {"Sid": "SendAsOurDomain", "Effect": "Allow", "Action": "ses:SendEmail",
                             "Resource": [f"arn:aws:ses:{REGION}:{ACCOUNT}:identity/{DOMAIN}"]},
         "ReadRoutingTable": {"Sid": "ReadRoutingTable", "Effect": "Allow", "Action": "s3:GetObject",
                              "Resource": f"{BUCKET_ARN}/config/mail-routes.json"},
+        "ReadLoopKey": {"Sid": "ReadLoopKey", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
+                        "Resource": declared.one("aws:secretsmanager/secret:Secret").outputs["arn"]},
+        "PublishMetrics": {"Sid": "PublishMetrics", "Effect": "Allow", "Action": "cloudwatch:PutMetricData",
+                           "Resource": "*",
+                           "Condition": {"StringEquals": {"cloudwatch:namespace": "Groundwork/Mail"}}},
         "ReportFailures": {"Sid": "ReportFailures", "Effect": "Allow", "Action": "sqs:SendMessage",
                            "Resource": queue.outputs["arn"]},
         "WriteLogs": {"Sid": "WriteLogs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
@@ -337,3 +346,81 @@ def test_long_contexts_still_give_valid_bucket_and_rule_names(run):
     assert len(bucket) <= 63 and bucket[-1].isalnum() and bucket.startswith(f"{context}-staging-mail-raw-")
     assert len(result.one("aws:ses/receiptRule:ReceiptRule").inputs["name"]) <= 64
     assert len(result.one("aws:lambda/function:Function").inputs["name"]) <= 64
+
+
+def test_the_loop_key_is_a_generated_secret_kept_across_deploys_and_never_in_config(declared):
+    secret = declared.one("aws:secretsmanager/secret:Secret")
+    version = declared.one("aws:secretsmanager/secretVersion:SecretVersion")
+    assert version.inputs["secretId"] == secret.outputs["id"]
+    key = version.inputs["secretString"]
+    assert len(key) >= 64
+    assert version.ignore_changes == ["secretString"]  # generated once, not on every deploy
+    function = declared.one("aws:lambda/function:Function")
+    assert function.inputs["environment"]["variables"]["LOOP_SECRET_ARN"] == secret.outputs["arn"]
+    everywhere = json.dumps([r.inputs for r in declared.resources if r is not version] + [declared.stack_outputs],
+                            default=repr)
+    assert key not in everywhere
+    assert version.urn in function.dependencies
+
+
+def test_dropped_loops_unknown_outcomes_and_refusals_are_alarmed(declared):
+    alarms = {a.name: a.inputs for a in declared.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")}
+    expected = {"mail-loop-alarm": ("Dropped", {"Reason": "loop"}),
+                "mail-unknown-outcome-alarm": ("OutcomeUnknown", None),
+                "mail-refused-alarm": ("NoticeSent", {"Reason": "refused"})}
+    for name, (metric, dimensions) in expected.items():
+        alarm = alarms[name]
+        assert (alarm["namespace"], alarm["metricName"]) == ("Groundwork/Mail", metric)
+        assert alarm.get("dimensions") == dimensions
+        assert alarm["threshold"] == 0 and alarm["comparisonOperator"] == "GreaterThanThreshold"
+
+
+def test_verdicts_prefix_sender_domains_and_routing_rules_reach_the_forwarder(run):
+    settings = {**SETTINGS, "verdicts": {"spam": "drop", "dmarc": "forward"}, "subjectPrefix": "[aws]",
+                "allowedSenderDomains": ["Amazon.com", "amazonaws.com."],
+                "routes": {"postmaster": "mail-admins@acme-corp.example", f"@{DOMAIN}": ["a@acme-corp.example"]}}
+    result = run(mail_program(settings))
+    env = result.one("aws:lambda/function:Function").inputs["environment"]["variables"]
+    assert json.loads(env["VERDICT_ACTIONS"]) == {"virus": "drop", "spam": "drop", "spf": "tag", "dkim": "tag",
+                                                  "dmarc": "forward"}
+    assert env["SUBJECT_PREFIX"] == "[aws]" and env["ALLOWED_SENDER_DOMAINS"] == "amazon.com,amazonaws.com"
+    routes = json.loads(result.one("aws:s3/bucketObjectv2:BucketObjectv2", "mail-routes").inputs["content"])
+    assert routes["rules"] == {f"@{DOMAIN}": ["a@acme-corp.example"], "postmaster": ["mail-admins@acme-corp.example"]}
+
+
+def test_drop_spam_is_kept_as_a_shorthand(run):
+    env = run(mail_program({**SETTINGS, "dropSpam": True})).one(
+        "aws:lambda/function:Function").inputs["environment"]["variables"]
+    assert json.loads(env["VERDICT_ACTIONS"])["spam"] == "drop"
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    ({"verdicts": {"virus": "ignore"}}, "groundwork:mail.verdicts.virus = 'ignore'"),
+    ({"verdicts": {"phishing": "drop"}}, "groundwork:mail.verdicts.phishing is not a known setting"),
+    ({"dropSpam": True, "verdicts": {"spam": "tag"}}, "dropSpam: true contradicts verdicts.spam = 'tag'"),
+    ({"subjectPrefix": "[aws]\r\nBcc: x@example.org"}, "groundwork:mail.subjectPrefix"),
+    ({"allowedSenderDomains": ["amazon"]}, "not DNS domain names"),
+    ({"routes": {"@other.example": "a@acme-corp.example"}}, "groundwork:mail.routes.@other.example: '@domain' rules"),
+    ({"routes": {"billing+x": "a@acme-corp.example"}}, "groundwork:mail.routes.billing+x: not a local part"),
+    ({"routes": {"postmaster": f"ops@{DOMAIN}"}}, "forwarded back to SES in a loop"),
+    ({"routes": {"postmaster": "not an address"}}, "groundwork:mail.routes.postmaster = 'not an address': must be"),
+])
+def test_bad_forwarding_options_are_refused_with_the_key_and_value(run, extra, message):
+    with pytest.raises(ConfigError) as raised:
+        run(mail_program({**SETTINGS, **extra}))
+    assert message in str(raised.value)
+
+
+def test_the_lambda_package_imports_as_lambda_loads_it(tmp_path):
+    """Lambda imports ``handler`` as a top-level module from the archive root (no package)."""
+    import subprocess
+    import sys
+
+    from components.mail.receiving import forwarder_archive
+
+    for name, asset in forwarder_archive().assets.items():
+        (tmp_path / name).write_text(Path(asset.path).read_text())
+    check = "import handler; assert handler.headers.__name__ == 'headers'; print(handler.MAX_RAW_BYTES)"
+    output = subprocess.run([sys.executable, "-c", check], cwd=tmp_path, capture_output=True, text=True,
+                            env={"PATH": "", "PYTHONPATH": ""}, check=True).stdout
+    assert output.strip() == "29250000"

@@ -2,112 +2,29 @@
 
 from __future__ import annotations
 
-import email
 import json
-from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
-from pathlib import Path
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
-from moto import mock_aws
-from moto.core import DEFAULT_ACCOUNT_ID
-from moto.ses.models import ses_backends
 
 from components.mail.forwarder import handler
 from components.mail.routing import build_routing_table
-
-REGION = "eu-west-1"
-DOMAIN = "aws.acme-corp.example"
-BUCKET = "platform-prod-mail-raw"
-SENDER = f"forwarder@{DOMAIN}"
-CATCH_ALL = "postmaster@acme-corp.example"
-
-
-@dataclass
-class Account:
-    name: str
-    owner: str
-    email: str = ""
-    source: Path = field(default_factory=lambda: Path("org/accounts/x.yaml"))
-
-    def __post_init__(self) -> None:
-        self.email = self.email or f"{self.name}@{DOMAIN}"
-        self.source = Path(f"org/accounts/{self.name}.yaml")
-
-
-@dataclass
-class Org:
-    mail_domain: str
-    accounts: list[Account]
-
-
-ORG = Org(DOMAIN, [Account("shop-prod", "Shop.Team@Acme-Corp.example"),
-                   Account("data-lake", "alice@acme-corp.example, bob@partner.example")])
-
-
-@pytest.fixture
-def mailbox(monkeypatch):
-    """Mocked AWS with the bucket, a verified domain and the forwarder's environment."""
-    for name, value in {"AWS_DEFAULT_REGION": REGION, "AWS_ACCESS_KEY_ID": "testing",
-                        "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing"}.items():
-        monkeypatch.setenv(name, value)
-    table = build_routing_table(ORG, catch_all=CATCH_ALL)
-    monkeypatch.setenv("MAIL_BUCKET", BUCKET)
-    monkeypatch.setenv("MAIL_PREFIX", "inbound/")
-    monkeypatch.setenv("SENDER_ADDRESS", SENDER)
-    monkeypatch.setenv("ROUTES", table.to_json())
-    monkeypatch.delenv("ROUTES_KEY", raising=False)
-    monkeypatch.setattr(handler, "_sleep", lambda seconds: None)
-    with mock_aws():
-        handler.reset_clients()
-        s3 = boto3.client("s3", region_name=REGION)
-        s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
-        boto3.client("ses", region_name=REGION).verify_domain_identity(Domain=DOMAIN)
-        yield s3
-    handler.reset_clients()
-
-
-def sent() -> list:
-    return ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages
-
-
-def store(s3, raw: bytes, message_id: str = "o1b2c3d4e5f6") -> str:
-    s3.put_object(Bucket=BUCKET, Key=f"inbound/{message_id}", Body=raw)
-    return message_id
-
-
-def event(message_id: str, recipients: list[str], *, virus: str = "PASS", spam: str = "PASS",
-          source: str = "jane@example.org") -> dict:
-    return {"Records": [{"eventSource": "aws:ses", "eventVersion": "1.0", "ses": {
-        "mail": {"messageId": message_id, "source": source, "destination": recipients,
-                 "timestamp": "2026-11-24T10:00:00.000Z"},
-        "receipt": {"recipients": recipients, "spamVerdict": {"status": spam},
-                    "virusVerdict": {"status": virus}, "spfVerdict": {"status": "PASS"},
-                    "dkimVerdict": {"status": "PASS"}, "dmarcVerdict": {"status": "PASS"},
-                    "action": {"type": "Lambda", "invocationType": "Event",
-                               "functionArn": f"arn:aws:lambda:{REGION}:123456789012:function:fwd"}},
-    }}]}
-
-
-def plain_message(to: str = f"shop-prod@{DOMAIN}", subject: str = "Your invoice") -> bytes:
-    message = EmailMessage(policy=policy.SMTP)
-    message["From"] = "Jane Doe <jane@example.org>"
-    message["To"] = to
-    message["Subject"] = subject
-    message["Message-ID"] = "<abc@example.org>"
-    message["Return-Path"] = "<bounce@example.org>"
-    message["Sender"] = "list@example.org"
-    message["DKIM-Signature"] = "v=1; a=rsa-sha256; d=example.org; s=sel; b=AAAA"
-    message.set_content("Hello,\r\nthe invoice is attached.\r\n")
-    return message.as_bytes()
-
-
-def parsed(raw: str) -> EmailMessage:
-    """Parse what moto recorded (it keeps the raw message as UTF-8 text) the way a client would."""
-    return email.message_from_bytes(raw.encode("utf-8"), policy=policy.default)
+from tests.mail.support import (
+    BUCKET,
+    CATCH_ALL,
+    DOMAIN,
+    ORG,
+    SENDER,
+    Account,
+    event,
+    metric_counts,
+    parsed,
+    plain_message,
+    sent,
+    store,
+)
 
 
 def test_plain_text_is_forwarded_to_the_owner_with_rewritten_headers(mailbox):
@@ -147,15 +64,16 @@ def test_multipart_with_attachment_keeps_the_body_byte_for_byte(mailbox):
 
     handler.handler(event(message_id, [f"data-lake@{DOMAIN}"]))
 
-    [out] = sent()
-    assert out.destinations[:2] == ["alice@acme-corp.example", "bob@partner.example"]
-    forwarded = parsed(out.raw_data)
-    assert forwarded["Reply-To"].addresses[0].addr_spec == "support@vendor.example"  # kept as is
-    [attachment] = list(forwarded.iter_attachments())
-    assert attachment.get_filename() == "report.pdf"
-    assert attachment.get_content() == pdf
-    body_start = raw.index(b"\r\n\r\n") + 4
-    assert out.raw_data.encode().endswith(raw[body_start:])  # body untouched
+    # moto appends the To/Cc header addresses to the destinations it records; the first is ours.
+    assert [out.destinations[0] for out in sent()] == ["alice@acme-corp.example", "bob@partner.example"]
+    for out in sent():  # one copy per owner, each complete
+        forwarded = parsed(out.raw_data)
+        assert forwarded["Reply-To"].addresses[0].addr_spec == "support@vendor.example"
+        [attachment] = list(forwarded.iter_attachments())
+        assert attachment.get_filename() == "report.pdf"
+        assert attachment.get_content() == pdf
+        body_start = raw.index(b"\r\n\r\n") + 4
+        assert out.raw_data.encode().endswith(raw[body_start:])  # body untouched
     assert mailbox.head_object(Bucket=BUCKET, Key=f"inbound/{message_id}")
 
 
@@ -227,23 +145,17 @@ def test_virus_fail_is_dropped_and_spam_only_when_configured(mailbox, monkeypatc
         assert mailbox.head_object(Bucket=BUCKET, Key=f"inbound/{key}")
 
 
-def test_mail_that_would_loop_is_not_sent(mailbox, monkeypatch):
-    # A routing table that (wrongly) points at our own domain, e.g. edited by hand in SSM.
+def test_a_route_to_our_own_domain_is_a_loop_dropped_counted_and_kept(mailbox, monkeypatch):
+    # A routing table that (wrongly) points at our own domain, e.g. edited by hand in S3.
     routes = {"domain": DOMAIN, "routes": {f"shop-prod@{DOMAIN}": [f"data-lake@{DOMAIN}"]},
               "catchAll": None}
     monkeypatch.setenv("ROUTES", json.dumps(routes))
     handler.reset_clients()
     message_id = store(mailbox, plain_message())
     assert handler.handler(event(message_id, [f"shop-prod@{DOMAIN}"]))[0]["action"] == "loop"
-
-    # A message we forwarded earlier that comes back to us is dropped as well.
-    monkeypatch.setenv("ROUTES", build_routing_table(ORG, CATCH_ALL).to_json())
-    handler.reset_clients()
-    echoed = plain_message().replace(b"Subject:", f"X-Groundwork-Forwarded-For: x@{DOMAIN}\r\nSubject:".encode(), 1)
-    echo_id = store(mailbox, echoed, "echo0001")
-    assert handler.handler(event(echo_id, [f"shop-prod@{DOMAIN}"]))[0]["action"] == "loop"
     assert sent() == []
-    assert mailbox.head_object(Bucket=BUCKET, Key=f"inbound/{echo_id}")
+    assert metric_counts() == {("Dropped", "loop"): 1.0}  # the loop alarm watches this metric
+    assert mailbox.head_object(Bucket=BUCKET, Key=f"inbound/{message_id}")
 
 
 def test_missing_object_fails_for_retry_and_releases_the_claim(mailbox):
@@ -298,7 +210,7 @@ def test_the_same_message_is_forwarded_once(mailbox):
 
     assert first[0]["action"] == "forwarded" and again[0]["action"] == "duplicate"
     assert len(sent()) == 1
-    marker = json.loads(mailbox.get_object(Bucket=BUCKET, Key=f"forwarded/{message_id}/shop-prod@{DOMAIN}")
+    marker = json.loads(mailbox.get_object(Bucket=BUCKET, Key=f"forwarded/{message_id}/shop.team@acme-corp.example")
                         ["Body"].read())
     assert marker["state"] == "sent" and marker["sesMessageId"] == first[0]["sesMessageId"]
 
@@ -307,13 +219,14 @@ def test_a_claim_in_flight_is_not_sent_twice_but_a_stale_one_is_taken_over(mailb
     import time
 
     message_id = store(mailbox, plain_message())
-    marker = f"forwarded/{message_id}/shop-prod@{DOMAIN}"
-    mailbox.put_object(Bucket=BUCKET, Key=marker, Body=json.dumps({"state": "sending", "since": time.time()}))
+    marker = f"forwarded/{message_id}/shop.team@acme-corp.example"
+    mailbox.put_object(Bucket=BUCKET, Key=marker, Body=json.dumps({"state": "claimed", "deadline": time.time() + 60}))
     with pytest.raises(handler.MessageInFlightError):
         handler.handler(event(message_id, [f"shop-prod@{DOMAIN}"]))
     assert sent() == []
 
-    mailbox.put_object(Bucket=BUCKET, Key=marker, Body=json.dumps({"state": "sending", "since": time.time() - 3600}))
+    # The claimer's invocation has ended without calling SES: nothing was sent, take it over.
+    mailbox.put_object(Bucket=BUCKET, Key=marker, Body=json.dumps({"state": "claimed", "deadline": time.time() - 3600}))
     assert handler.handler(event(message_id, [f"shop-prod@{DOMAIN}"]))[0]["action"] == "forwarded"
     assert len(sent()) == 1
 
@@ -323,8 +236,9 @@ def test_two_accounts_in_one_message_each_get_their_copy(mailbox):
     message_id = store(mailbox, plain_message(to=", ".join(recipients)))
     results = handler.handler(event(message_id, recipients))
 
-    assert [r["action"] for r in results] == ["forwarded", "forwarded"]
-    assert [m.destinations[0] for m in sent()] == ["shop.team@acme-corp.example", "alice@acme-corp.example"]
+    assert [r["action"] for r in results] == ["forwarded"] * 3  # one per owner
+    assert [m.destinations[0] for m in sent()] == ["shop.team@acme-corp.example", "alice@acme-corp.example",
+                                                   "bob@partner.example"]
 
 
 def test_oversize_message_is_announced_with_its_s3_location(mailbox, monkeypatch):
@@ -343,7 +257,8 @@ def test_oversize_message_is_announced_with_its_s3_location(mailbox, monkeypatch
     [out] = sent()
     notice = parsed(out.raw_data)
     assert out.destinations[0] == "shop.team@acme-corp.example"
-    assert notice["Subject"] == "[too large to forward] Scans"
+    assert notice["Subject"] == "[not forwarded] Scans"
+    assert "too large" in notice.get_content()
     assert notice["Reply-To"].addresses[0].addr_spec == "jane@example.org"
     assert f"s3://{BUCKET}/inbound/{message_id}" in notice.get_content()
     assert len(out.raw_data) < 4096
