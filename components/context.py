@@ -7,7 +7,7 @@ declared, so that a bad value stops the program with one clear message.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
@@ -25,6 +25,11 @@ CONTEXT_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,30}[a-z0-9]$")
 EMAIL_PATTERN = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 TEAM_PATTERN = re.compile(r"^[a-z][a-z0-9._-]{1,62}$")
 TAG_KEY_PATTERN = re.compile(r"^[\w .:/=+@-]{1,128}$")
+# AWS allows 50 user tags per resource; the platform sets up to five (context, stage, owner,
+# usage, expires-at) on every taggable resource, which leaves 45 for groundwork:tags.
+MAX_RESOURCE_TAGS = 50
+PLATFORM_TAGS = ("context", "stage", "owner", "usage", "expires-at")
+MAX_EXTRA_TAGS = MAX_RESOURCE_TAGS - len(PLATFORM_TAGS)
 
 # Config keys as users write them (camelCase in Pulumi.<stack>.yaml) -> model field names.
 CONFIG_KEYS = {
@@ -73,7 +78,13 @@ class StackContext(BaseModel):
     @field_validator("extra_tags")
     @classmethod
     def _tag_keys(cls, value: dict[str, str]) -> dict[str, str]:
+        if len(value) > MAX_EXTRA_TAGS:
+            raise ValueError(f"{len(value)} tags; at most {MAX_EXTRA_TAGS}: AWS allows {MAX_RESOURCE_TAGS} tags per "
+                             f"resource and the platform sets {len(PLATFORM_TAGS)} ({', '.join(PLATFORM_TAGS)})")
         for key, tag_value in value.items():
+            if key.lower() in PLATFORM_TAGS:
+                raise ValueError(f"tag key {key!r} is set by the platform; groundwork:tags may not set "
+                                 f"{', '.join(PLATFORM_TAGS)}")
             if not TAG_KEY_PATTERN.match(key) or key.lower().startswith("aws:"):
                 raise ValueError(f"tag key {key!r} is not a valid AWS tag key")
             if len(tag_value) > 256:
@@ -138,20 +149,40 @@ def format_validation_error(error: ValidationError, source: str, key_of: Mapping
     """
     lines = []
     for problem in error.errors():
-        loc = [str(part) for part in problem["loc"]]
-        key = ".".join([key_of.get(loc[0], loc[0]), *loc[1:]]) if loc else ""
-        joiner = "" if source.endswith(":") or not key else "."
+        loc = list(problem["loc"])
+        key = key_path([key_of.get(str(loc[0]), str(loc[0])), *loc[1:]]) if loc else ""
+        joiner = "" if source.endswith(":") or not key or key.startswith("[") else "."
         where = f"{source}{joiner}{key}".rstrip(":")
         message = problem["msg"].removeprefix("Value error, ")
+        value = problem.get("input")
         if problem["type"] == "missing":
             lines.append(f"{where} is required")
         elif problem["type"] == "extra_forbidden":
             lines.append(f"{where} is not a known setting")
+        elif is_secret(loc, value):
+            lines.append(f"{where} (value not shown: it holds a secret): {message}")
         elif loc:
-            lines.append(f"{where} = {describe_value(problem.get('input'))}: {message}")
+            lines.append(f"{where} = {describe_value(value)}: {message}")
         else:
             lines.append(f"{where}: {message}")
     return "\n".join(lines)
+
+
+def key_path(parts: Sequence[str | int]) -> str:
+    """``["buses", "orders", "targets", 2]`` -> ``buses.orders.targets[2]``: one path style everywhere."""
+    return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in parts).lstrip(".")
+
+
+SECRET_WORDS = ("secret", "password", "token", "apikey", "passphrase", "credential")
+
+
+def is_secret(loc: Sequence[str | int], value: object) -> bool:
+    """True when a value sits under, or holds, a key whose name says it is a credential: such a
+    value is never repeated in a message (it would land in CI logs)."""
+    names = [str(part) for part in loc if isinstance(part, str)]
+    if isinstance(value, Mapping):
+        names += [str(key) for key in value]
+    return any(word in name.lower().replace("_", "") for name in names for word in SECRET_WORDS)
 
 
 def context_from_mapping(values: Mapping[str, Any], *, now: datetime | None = None) -> StackContext:
@@ -166,11 +197,17 @@ def context_from_mapping(values: Mapping[str, Any], *, now: datetime | None = No
     if now is not None:
         fields["deployed_at"] = now.astimezone(UTC).replace(microsecond=0)
     try:
-        return StackContext(**fields)
+        context = StackContext(**fields)
     except ValidationError as error:
         raise ConfigError(
             "Invalid stack config:\n" + format_validation_error(error, f"{NAMESPACE}:", FIELD_TO_KEY)
         ) from None
+    if "ttl_hours" in fields and not context.is_ephemeral:
+        raise ConfigError(
+            f"Invalid stack config:\n{NAMESPACE}:ttlHours = {fields['ttl_hours']!r}: only an EPHEMERAL stack has a "
+            f"lease, and usage is {context.usage!r}; remove ttlHours (and teardown) to keep the stack "
+            "beyond its lease, or set usage back to 'EPHEMERAL'")
+    return context
 
 
 def load_context(config: pulumi.Config | None = None, *, now: datetime | None = None) -> StackContext:
@@ -179,7 +216,11 @@ def load_context(config: pulumi.Config | None = None, *, now: datetime | None = 
     values: dict[str, Any] = {}
     for key in CONFIG_KEYS:
         if key == "tags":
-            raw = config.get_object(key)
+            try:
+                raw = config.get_object(key)
+            except pulumi.ConfigTypeError:
+                raise ConfigError(f"Invalid stack config:\n{NAMESPACE}:tags = {describe_value(config.get(key))}: "
+                                  "must be an object of tag key -> value") from None
         elif key == "ttlHours":
             raw = config.get(key)
             if raw is not None:

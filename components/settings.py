@@ -6,12 +6,15 @@ key path, the value given and what is allowed, before any resource is declared.
 
 from __future__ import annotations
 
-from typing import TypeVar
+import difflib
+from collections.abc import Iterable
+from typing import Any, TypeVar
 
+import pulumi
 from pydantic import BaseModel, ValidationError
 
 from components.context import format_validation_error
-from components.errors import ConfigError
+from components.errors import ConfigError, describe_value
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -25,3 +28,49 @@ def parse_settings(model: type[Model], raw: object, key: str, *, shape: str | No
         return model.model_validate(raw)
     except ValidationError as error:
         raise ConfigError("Invalid stack config:\n" + format_validation_error(error, key, {})) from None
+
+
+def did_you_mean(key: str, known: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for the closest known key (case-insensitive), or ``""``."""
+    by_folded = {name.casefold(): name for name in known}
+    close = difflib.get_close_matches(key.casefold(), list(by_folded), n=1, cutoff=0.6)
+    return f" (did you mean {by_folded[close[0]]!r}?)" if close else ""
+
+
+def unknown_key_problems(keys: Iterable[str], known: Iterable[str], namespace: str) -> list[str]:
+    """One line per ``<namespace>:<key>`` that is not a known key: a typo never silently
+    switches a feature off (its resources would be deleted on the next ``pulumi up``)."""
+    known = sorted(set(known))
+    problems = []
+    for full in sorted(keys):
+        space, _, key = full.partition(":")
+        if space != namespace or key in known:
+            continue
+        problems.append(f"{full} is not a known key{did_you_mean(key, known)}; known keys: {', '.join(known)}")
+    return problems
+
+
+def referenced_config_keys(value: Any) -> set[str]:
+    """Config keys named by settings ending in ``Config`` (``clientSecretConfig: partnerSecret``):
+    secrets live in their own config key, referenced from a feature's settings."""
+    found: set[str] = set()
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(key, str) and key.endswith("Config") and isinstance(item, str):
+                found.add(item)
+            else:
+                found |= referenced_config_keys(item)
+    elif isinstance(value, list):
+        for item in value:
+            found |= referenced_config_keys(item)
+    return found
+
+
+def config_object(config: pulumi.Config, key: str, what: str = "an object") -> Any:
+    """``config.get_object(key)``; a value that is not JSON of the right kind is a ConfigError."""
+    try:
+        return config.get_object(key)
+    except pulumi.ConfigTypeError:
+        raw = config.get(key)
+        raise ConfigError(f"Invalid stack config:\n{config.full_key(key)} = {describe_value(raw)}: "
+                          f"must be {what}") from None

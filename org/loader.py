@@ -9,9 +9,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from pathlib import Path
-from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from components.errors import describe_value
@@ -30,6 +28,7 @@ from org.model import (
     ou_paths_of,
 )
 from org.scp import check_policy
+from org.yamlfile import YamlFileError, load_yaml
 
 ORGANIZATION_FILE = "organization.yaml"
 ACCOUNTS_DIR = "accounts"
@@ -43,24 +42,6 @@ class OrgValidationError(Exception):
     def __init__(self, problems: list[str]) -> None:
         self.problems = list(problems)
         super().__init__("\n".join(self.problems))
-
-
-class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml: ~10x faster
-    """A safe YAML loader that refuses a key given twice (PyYAML silently keeps the last one)."""
-
-
-def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
-    seen: set[Any] = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"key {key!r} is given twice", key_node.start_mark)
-        seen.add(key)
-    return loader.construct_mapping(node, deep=deep)
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
 def show_path(path: Path) -> str:
@@ -77,15 +58,9 @@ def show_path(path: Path) -> str:
 def read_yaml(path: Path, problems: list[str]) -> dict | None:
     """Parse one YAML mapping; on failure add a problem and return None."""
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # a (C)SafeLoader subclass
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
-        line = f" (line {mark.line + 1})" if mark else ""
-        reason = getattr(error, "problem", None) or str(error)
-        problems.append(f"{show_path(path)}: (file): not valid YAML{line}: {reason}")
-        return None
-    except (OSError, UnicodeDecodeError) as error:
-        problems.append(f"{show_path(path)}: (file): cannot be read: {error}")
+        data = load_yaml(path)
+    except YamlFileError as error:
+        problems.append(f"{show_path(path)}: (file): {error}")
         return None
     if not isinstance(data, dict):
         problems.append(f"{show_path(path)}: (file): must be a YAML mapping of keys to values, "

@@ -189,6 +189,13 @@ def plan_document(plan: Plan) -> dict[str, Any]:
     }
 
 
+def error_document(message: str, stack: str) -> dict[str, Any]:
+    """The ``--json`` document of a refused plan: the messages, one per line, and exit code 2."""
+    return {"stack": stack, "error": "invalid configuration",
+            "messages": [line for line in message.splitlines() if line.strip()],
+            "summary": {"exitCode": EXIT_INVALID}}
+
+
 def run(args: argparse.Namespace) -> int:
     progress = Progress()
     try:
@@ -198,6 +205,8 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as error:
         progress.finish()
         print(f"error: {error}", file=sys.stderr)
+        if args.json:  # a CI artifact is never empty: the refusal as a document
+            print(json.dumps(error_document(str(error), args.stack), indent=2))
         return EXIT_INVALID
     progress.finish()
     if args.json:

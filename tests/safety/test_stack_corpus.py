@@ -1,0 +1,130 @@
+"""Mistakes in a stack file or ``--config``: each is refused with one message naming the key, the
+bad value (never a secret) and what is allowed, before any resource is declared.
+
+Each ``corpus/stacks/<case>.yaml`` is a whole stack file, read as ``python -m org plan`` reads it
+and then evaluated by the real program under mocks (config values as strings, as the CLI passes
+them), so a refusal from either the offline plan or the program itself counts.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from components.errors import ConfigError
+from components.program import build
+from org.plan.stackconfig import load_stack_config
+from tests.conftest import ROOT
+
+CORPUS = Path(__file__).parent / "corpus" / "stacks"
+
+# case -> fragments the message must contain: where (file or key), the bad value, what is allowed.
+EXPECTED: dict[str, tuple[str, ...]] = {
+    "key-feature-misspelled": ("groundwork:pipe is not a known key", "did you mean 'pipes'?", "known keys: "),
+    "key-feature-case": ("groundwork:Mail is not a known key", "did you mean 'mail'?", "eventBuses, fanouts"),
+    "key-ttl-misspelled": ("groundwork:ttlHour is not a known key", "did you mean 'ttlHours'?"),
+    "key-eventbus-singular": ("groundwork:eventBus is not a known key", "did you mean 'eventBuses'?"),
+    "unused-secret": ("groundwork:partnerClientSecret is not a known key", "known keys: "),
+    "key-owner-twice": ("Pulumi.case.yaml", "(line 7)", "key 'groundwork:owner' is given twice"),
+    "toplevel-misspelled": ("Pulumi.case.yaml", "'confg' is not a stack settings key", "did you mean 'config'?",
+                            "known keys: config, environment"),
+    "feature-not-object": ("groundwork:org = 'org'", "must be an object"),
+    "tags-not-object": ("groundwork:tags = 'team-a'", "must be an object of tag key -> value"),
+    "tags-too-many": ("groundwork:tags", "60 tags; at most 45", "AWS allows 50 tags per resource"),
+    "tags-reserved": ("groundwork:tags", "'owner' is set by the platform"),
+    "bool-yaml11": ("Pulumi.case.yaml", "(line 7)", "'yes' is a boolean in YAML 1.1", "write true or false"),
+    "poc-with-ttl": ("groundwork:ttlHours = 8", "usage is 'POC'", "only an EPHEMERAL stack has a lease"),
+    "poc-with-teardown": ("groundwork:teardown is set but usage is 'POC'", "silently lose its teardown"),
+    "not-utf8": ("Pulumi.case.yaml", "is not UTF-8 text (byte 0xff", "save it as UTF-8"),
+    "binary": ("Pulumi.case.yaml", "is a binary file"),
+    "alias-bomb": ("Pulumi.case.yaml", "expands to more than 100000 values through aliases"),
+}
+
+
+def refusal(case_file: Path, tmp_path: Path, overrides: list[str] | None = None) -> str:
+    """The message the offline plan or the program gives for this stack file (a refusal is required)."""
+    shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+    shutil.copy(case_file, tmp_path / "Pulumi.case.yaml")
+    from org.plan.runtime import run_program
+
+    with pytest.raises(ConfigError) as refused:
+        config = load_stack_config("case", overrides, root=tmp_path)
+        run_program(build, config=config.values, secret_keys=config.secret_keys, stack="case")
+    message = str(refused.value)
+    assert "Traceback" not in message
+    return message
+
+
+def test_corpus_and_table_match():
+    assert {p.stem for p in CORPUS.glob("*.yaml")} == set(EXPECTED)
+
+
+@pytest.mark.parametrize("case", sorted(EXPECTED))
+def test_stack_file_mistake_is_refused_with_key_value_and_what_is_allowed(case: str, tmp_path: Path):
+    message = refusal(CORPUS / f"{case}.yaml", tmp_path)
+    for fragment in EXPECTED[case]:
+        assert fragment in message, message
+
+
+def test_alias_bomb_is_refused_quickly(tmp_path: Path):
+    import time
+
+    started = time.monotonic()
+    refusal(CORPUS / "alias-bomb.yaml", tmp_path)
+    assert time.monotonic() - started < 5
+
+
+def test_aliases_and_merge_keys_in_stack_files_are_read_like_the_cli(tmp_path: Path):
+    """Stack files may share values through anchors (the Pulumi CLI reads them); only their
+    expansion is bounded."""
+    (tmp_path / "Pulumi.yaml").write_text("name: groundwork\nruntime: python\n")
+    (tmp_path / "Pulumi.x.yaml").write_text(
+        "config:\n  groundwork:tags: &t {team: shop}\n  groundwork:org:\n    <<: {path: org}\n"
+        "    closeOnDeletion: false\n  app:tags: *t\n")
+    config = load_stack_config("x", root=tmp_path)
+    assert config.values["groundwork:org"] == {"path": "org", "closeOnDeletion": False}
+    assert config.values["app:tags"] == {"team": "shop"}
+
+
+def test_missing_project_file_is_named(tmp_path: Path):
+    (tmp_path / "Pulumi.x.yaml").write_text("config: {}\n")
+    with pytest.raises(ConfigError, match=r"Pulumi.yaml: no such file; the project folder needs its Pulumi.yaml"):
+        load_stack_config("x", root=tmp_path)
+
+
+# --config overrides on a valid stack file -> fragments.
+OVERRIDES: dict[str, tuple[list[str], tuple[str, ...]]] = {
+    "override-unknown-key": (["groundwork:stagee=prod"], ("groundwork:stagee is not a known key",
+                                                          "did you mean 'stage'?")),
+    "override-empty-value": (["groundwork:stage="], ("--config 'groundwork:stage='", "the value is empty")),
+    "override-malformed-object": (["groundwork:tags={a:"], ("--config 'groundwork:tags={a:'",
+                                                             "not valid YAML", "write the object as JSON")),
+    "override-no-equals": (["groundwork:stage"], ("--config 'groundwork:stage'", "expected key=value")),
+    "override-path-unset": (["groundwork:eventBuses.buses.orders.archive.retentionDays=-1"],
+                            ("groundwork:eventBuses is not set in the stack file", "give the whole object")),
+    "override-path-missing": (["groundwork:org.nested.deeper=1"],
+                              ("groundwork:org has no 'nested'", "give the whole object")),
+    "override-path-bad-value": (["groundwork:org.closeOnDeletion=maybe"],
+                                ("groundwork:org.closeOnDeletion = 'maybe'", "valid boolean")),
+    "override-path-yaml11": (["groundwork:org.closeOnDeletion=yes"], ("'yes' is a boolean in YAML 1.1",)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(OVERRIDES))
+def test_override_mistake_is_refused(case: str, tmp_path: Path):
+    overrides, fragments = OVERRIDES[case]
+    stack = tmp_path / "base.yaml"
+    stack.write_text((CORPUS / "feature-not-object.yaml").read_text().replace("groundwork:org: org",
+                                                                               "groundwork:org: {path: org}"))
+    message = refusal(stack, tmp_path, overrides)
+    for fragment in fragments:
+        assert fragment in message, message
+
+
+def test_a_path_override_changes_one_setting(tmp_path: Path):
+    (tmp_path / "Pulumi.yaml").write_text("name: groundwork\nruntime: python\n")
+    (tmp_path / "Pulumi.x.yaml").write_text("config:\n  groundwork:org: {path: org, closeOnDeletion: false}\n")
+    config = load_stack_config("x", ["groundwork:org.closeOnDeletion=true"], root=tmp_path)
+    assert config.values["groundwork:org"] == {"path": "org", "closeOnDeletion": True}
