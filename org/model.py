@@ -190,6 +190,13 @@ class AccountFile(_Strict):
             raise ValueError(f"must be {ACCOUNT_NAME_RULE}")
         return value
 
+    @field_validator("purpose")
+    @classmethod
+    def _purpose(cls, value: str) -> str:
+        if any(ord(char) < 32 or ord(char) == 127 for char in value):
+            raise ValueError("must be one line of text (no line breaks or control characters)")
+        return value
+
     @field_validator("ou")
     @classmethod
     def _ou(cls, value: str) -> str:
