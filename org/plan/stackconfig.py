@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from components.errors import ConfigError
-from components.settings import did_you_mean
+from components.settings import did_you_mean, referenced_config_keys
 from org.yamlfile import YamlFileError, load_yaml, parse_yaml
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -107,9 +107,25 @@ def _unsecret(value: Any, key: str, secret_keys: list[str]) -> Any:
     return value
 
 
+def _refuse_plain_secrets(values: dict[str, Any], secret_keys: list[str], project: str, where: str) -> None:
+    """A key that a setting names as a credential (``clientSecretConfig: partnerClientSecret``) must
+    hold a Pulumi secret (``secure:``); the plain value is never repeated."""
+    referenced: set[str] = set()
+    for key, value in values.items():
+        if key.startswith(f"{project}:"):
+            referenced |= referenced_config_keys(value)
+    for name in sorted(referenced):
+        full = f"{project}:{name}"
+        if full in values and full not in secret_keys:
+            raise ConfigError(f"{where}: {full} holds a credential in plain text (value not shown); it must be a "
+                              f"Pulumi secret: `pulumi config set --secret {name} <value>`")
+
+
 def load_stack_config(stack: str, overrides: list[str] | None = None,
-                      root: Path = PROJECT_ROOT) -> StackConfig:
-    """Load ``Pulumi.<stack>.yaml``; secure values become placeholders marked secret."""
+                      root: Path = PROJECT_ROOT, *, check_secrets: bool = True) -> StackConfig:
+    """Load ``Pulumi.<stack>.yaml``; secure values become placeholders marked secret.
+
+    ``check_secrets=False`` leaves a plain-text credential to the program (tests of its own check)."""
     path = root / f"Pulumi.{stack}.yaml"
     if not path.is_file():
         known = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in root.glob("Pulumi.*.yaml"))
@@ -146,4 +162,6 @@ def load_stack_config(stack: str, overrides: list[str] | None = None,
             values[full] = parsed
         if full in secret_keys and "." not in full:
             secret_keys.remove(full)
+    if check_secrets:
+        _refuse_plain_secrets(values, secret_keys, project, path.name)
     return StackConfig(stack=stack, path=path, values=values, secret_keys=secret_keys, project=project)

@@ -37,6 +37,14 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "bool-yaml11": ("Pulumi.case.yaml", "(line 7)", "'yes' is a boolean in YAML 1.1", "write true or false"),
     "poc-with-ttl": ("groundwork:ttlHours = 8", "usage is 'POC'", "only an EPHEMERAL stack has a lease"),
     "poc-with-teardown": ("groundwork:teardown is set but usage is 'POC'", "silently lose its teardown"),
+    "secret-plain-text": ("Pulumi.case.yaml", "groundwork:partnerClientSecret holds a credential in plain text",
+                          "pulumi config set --secret partnerClientSecret"),
+    "secret-inline-api-key": ("connection.apiKey (value not shown", "'value' must not be given in plain config",
+                              "valueConfig: <key>"),
+    "secret-inline-basic-password": ("connection.basic (value not shown", "'password' must not be given",
+                                     "passwordConfig: <key>"),
+    "secret-inline-client-secret": ("connection.oauth (value not shown", "'clientSecret' must not be given",
+                                    "clientSecretConfig: <key>"),
     "not-utf8": ("Pulumi.case.yaml", "is not UTF-8 text (byte 0xff", "save it as UTF-8"),
     "binary": ("Pulumi.case.yaml", "is a binary file"),
     "alias-bomb": ("Pulumi.case.yaml", "expands to more than 100000 values through aliases"),
@@ -66,6 +74,21 @@ def test_stack_file_mistake_is_refused_with_key_value_and_what_is_allowed(case: 
     message = refusal(CORPUS / f"{case}.yaml", tmp_path)
     for fragment in EXPECTED[case]:
         assert fragment in message, message
+    assert "sk-live" not in message  # a value given for a secret is never repeated (CI logs)
+
+
+def test_under_the_cli_a_plain_text_credential_is_refused_by_the_program(monkeypatch, tmp_path: Path):
+    """The Pulumi CLI sets PULUMI_CONFIG_SECRET_KEYS (here: none); the program itself refuses."""
+    from org.plan.runtime import run_program
+
+    shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+    shutil.copy(CORPUS / "secret-plain-text.yaml", tmp_path / "Pulumi.case.yaml")
+    values = {**load_stack_config("case", root=tmp_path, check_secrets=False).values}
+    monkeypatch.setenv("PULUMI_CONFIG_SECRET_KEYS", "[]")
+    with pytest.raises(ConfigError) as refused:
+        run_program(build, config=values, stack="case")
+    assert "groundwork:partnerClientSecret is stored in plain text" in str(refused.value)
+    assert "sk-live" not in str(refused.value)
 
 
 def test_alias_bomb_is_refused_quickly(tmp_path: Path):
