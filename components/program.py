@@ -43,6 +43,8 @@ FEATURES: list[tuple[str, str]] = [
     ("fanouts", "components.fanout.program"),
 ]
 TEARDOWN = "teardown"
+# Keys of the groundwork namespace the policy pack reads from the stack config (not the program).
+POLICY_KEYS = ("policyWaivers",)
 
 
 @dataclass
@@ -118,7 +120,7 @@ def stack_config_values() -> dict[str, Any]:
 def known_keys(values: dict[str, Any]) -> set[str]:
     """Keys this program reads under ``groundwork:``: context keys, features, teardown, and the
     secret keys that feature settings refer to (``clientSecretConfig: partnerClientSecret``)."""
-    known = set(CONFIG_KEYS) | {key for key, _ in FEATURES} | {TEARDOWN}
+    known = set(CONFIG_KEYS) | {key for key, _ in FEATURES} | {TEARDOWN} | set(POLICY_KEYS)
     for key, _ in FEATURES:
         raw = values.get(f"{NAMESPACE}:{key}")
         if isinstance(raw, str) and raw.strip().startswith("{"):
