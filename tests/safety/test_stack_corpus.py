@@ -45,6 +45,10 @@ EXPECTED: dict[str, tuple[str, ...]] = {
                                      "passwordConfig: <key>"),
     "secret-inline-client-secret": ("connection.oauth (value not shown", "'clientSecret' must not be given",
                                     "clientSecretConfig: <key>"),
+    "limit-log-retention": ("groundwork:pipes.logging.retentionInDays = 45", "one of 1, 3, 5, 7, 14, 30, 60"),
+    "limit-sqs-batch-without-window": ("groundwork:fanouts.orders.subscribers.billing.consumers[0]",
+                                       "batchSize 500 needs maxBatchingWindowSeconds of at least 1"),
+    "fanout-topic-name": ("groundwork:fanouts", "'Orders_X' is not a valid name", "1-30 lower-case letters"),
     "not-utf8": ("Pulumi.case.yaml", "is not UTF-8 text (byte 0xff", "save it as UTF-8"),
     "binary": ("Pulumi.case.yaml", "is a binary file"),
     "alias-bomb": ("Pulumi.case.yaml", "expands to more than 100000 values through aliases"),
@@ -151,3 +155,25 @@ def test_a_path_override_changes_one_setting(tmp_path: Path):
     (tmp_path / "Pulumi.x.yaml").write_text("config:\n  groundwork:org: {path: org, closeOnDeletion: false}\n")
     config = load_stack_config("x", ["groundwork:org.closeOnDeletion=true"], root=tmp_path)
     assert config.values["groundwork:org"] == {"path": "org", "closeOnDeletion": True}
+
+
+# --config overrides on an example stack of this repository -> fragments.
+EXAMPLE_OVERRIDES: dict[str, tuple[str, list[str], tuple[str, ...]]] = {
+    "deploy-role-every-branch": ("org", ["groundwork:bootstrap.github.branches=['*']"],
+                                 ("groundwork:bootstrap.github.branches = ['*']", "would let every branch",
+                                  "e.g. main or release/*")),
+    "trace-in-production-camel-case": ("events-dev", ["groundwork:usage=PRODUCTION",
+                                                      "groundwork:pipes.logging.level=TRACE"],
+                                       ("logging.allowTraceInProduction is true",)),
+    "retention-by-path-override": ("events-dev", ["groundwork:pipes.logging.retentionInDays=45"],
+                                   ("groundwork:pipes.logging.retentionInDays = 45", "one of 1, 3, 5")),
+}
+
+
+@pytest.mark.parametrize("case", sorted(EXAMPLE_OVERRIDES))
+def test_override_of_an_example_stack_is_refused(case: str, tmp_path: Path):
+    stack, overrides, fragments = EXAMPLE_OVERRIDES[case]
+    message = refusal(ROOT / f"Pulumi.{stack}.yaml", tmp_path, overrides)
+    for fragment in fragments:
+        assert fragment in message, message
+    assert "allow_trace_in_production" not in message
