@@ -39,8 +39,10 @@ MAX_CUSTOM_SCPS_PER_TARGET = 4
 class OrgValidationError(Exception):
     """The org data is invalid; ``problems`` holds one ``file: field: message`` line each."""
 
-    def __init__(self, problems: list[str]) -> None:
+    def __init__(self, problems: list[str], *, more_may_follow: bool = False) -> None:
         self.problems = list(problems)
+        # True when checks that need the failed input (OU, SCP, email rules) could not run yet.
+        self.more_may_follow = more_may_follow
         super().__init__("\n".join(self.problems))
 
 
@@ -252,5 +254,5 @@ def load_org(root: Path = Path("org")) -> OrgData:
         scps = _load_scps(root, spec, ou_paths, problems)
     accounts = _load_accounts(root, spec, ou_paths, problems)
     if problems or spec is None:
-        raise OrgValidationError(problems)
+        raise OrgValidationError(problems, more_may_follow=spec is None)
     return OrgData(spec=spec, accounts=accounts, ou_paths=ou_paths, scps=scps, root=root)

@@ -21,6 +21,7 @@ from components.errors import describe_value
 from org.loader import OrgValidationError, show_path
 from org.yamlfile import YamlFileError, load_yaml
 
+SSO_FILE = "sso.yaml"  # next to organization.yaml
 # Limits of the IAM Identity Center API (CreatePermissionSet, CreateGroup).
 PERMISSION_SET_NAME = re.compile(r"^[\w+=,.@-]{1,32}$")
 PERMISSION_SET_NAME_MAX = 32

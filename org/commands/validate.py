@@ -5,12 +5,20 @@ from __future__ import annotations
 import argparse
 import sys
 
-from org.commands.common import EXIT_INVALID, EXIT_OK, add_root_argument, load_or_report, quota_warning
+from org.commands.common import (
+    EXIT_INVALID,
+    EXIT_OK,
+    add_root_argument,
+    load_or_report,
+    quota_warning,
+    report,
+)
 from org.loader import show_path
+from org.sso import SSO_FILE, SsoValidationError, load_sso
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("validate", help="validate organization.yaml, SCPs and every account file")
+    parser = subparsers.add_parser("validate", help="validate organization.yaml, SCPs, every account file and sso.yaml")
     add_root_argument(parser)
     parser.set_defaults(handler=run)
 
@@ -19,8 +27,19 @@ def run(args: argparse.Namespace) -> int:
     data = load_or_report(args.root)
     if data is None:
         return EXIT_INVALID
+    # The same checks the plan makes: sso.yaml against this org data (if the org uses SSO).
+    sso_path = args.root / SSO_FILE
+    assignments = ""
+    if sso_path.exists():
+        try:
+            sso = load_sso(sso_path, data)
+        except SsoValidationError as error:
+            return report(error.problems, "SSO data")
+        for warning in sso.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+        assignments = f", {len(sso.assignments)} SSO assignments"
     print(f"{show_path(args.root)}: valid: {len(data.ou_paths)} OUs, {len(data.accounts)} accounts, "
-          f"{len(data.scps)} SCPs")
+          f"{len(data.scps)} SCPs{assignments}")
     warning = quota_warning(data)
     if warning:
         print(warning, file=sys.stderr)
