@@ -161,6 +161,8 @@ def format_validation_error(error: ValidationError, source: str, key_of: Mapping
             lines.append(f"{where} is not a known setting")
         elif is_secret(loc, value):
             lines.append(f"{where} (value not shown: it holds a secret): {message}")
+        elif loc and problem["type"].startswith("bool") and isinstance(value, str):
+            lines.append(f"{where} = {describe_value(value)}: {message}: write true or false")
         elif loc:
             lines.append(f"{where} = {describe_value(value)}: {message}")
         else:

@@ -25,9 +25,42 @@ def parse_settings(model: type[Model], raw: object, key: str, *, shape: str | No
     if shape is not None and not isinstance(raw, dict):
         raise ConfigError(f"Invalid stack config:\n{key} must be {shape}")
     try:
-        return model.model_validate(raw)
+        settings = model.model_validate(raw)
     except ValidationError as error:
         raise ConfigError("Invalid stack config:\n" + format_validation_error(error, key, {})) from None
+    words = text_read_as_bool(raw, _dumped(settings))
+    if words:
+        raise ConfigError("Invalid stack config:\n" + "\n".join(
+            f"{key}.{path} = {word!r}: write true or false (a YAML 1.1 word like yes/no/on/off reaches the "
+            f"program as the text {word!r}, which would silently be read as {word.lower() in TRUE_WORDS})"
+            for path, word in words))
+    return settings
+
+
+TRUE_WORDS = ("yes", "on", "true", "y", "1", "t")
+
+
+def _dumped(settings: BaseModel) -> Any:
+    try:
+        return settings.model_dump(by_alias=True)
+    except Exception:  # a model holding arbitrary types: nothing to compare
+        return None
+
+
+def text_read_as_bool(raw: Any, dumped: Any, path: str = "") -> list[tuple[str, str]]:
+    """Where a text value of ``raw`` became a boolean in the validated settings: ``closeOnDeletion:
+    yes`` arrives from the Pulumi CLI as the string 'yes' and would quietly turn into True."""
+    if isinstance(raw, str) and isinstance(dumped, bool):
+        return [(path, raw)]
+    found: list[tuple[str, str]] = []
+    if isinstance(raw, dict) and isinstance(dumped, dict):
+        for name, value in raw.items():
+            if name in dumped:
+                found += text_read_as_bool(value, dumped[name], f"{path}.{name}" if path else str(name))
+    elif isinstance(raw, list) and isinstance(dumped, list) and len(raw) == len(dumped):
+        for index, (value, seen) in enumerate(zip(raw, dumped, strict=True)):
+            found += text_read_as_bool(value, seen, f"{path}[{index}]")
+    return found
 
 
 def did_you_mean(key: str, known: Iterable[str]) -> str:

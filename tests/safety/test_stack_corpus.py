@@ -177,3 +177,18 @@ def test_override_of_an_example_stack_is_refused(case: str, tmp_path: Path):
     for fragment in fragments:
         assert fragment in message, message
     assert "allow_trace_in_production" not in message
+
+
+@pytest.mark.parametrize("word", ["yes", "on", "no", "off", "True"])
+def test_under_the_cli_a_yaml11_boolean_word_is_refused_by_the_program(run, word: str):
+    """The CLI's YAML 1.2 parser passes ``notify: yes`` as the text 'yes'; pydantic would quietly
+    read it as a boolean (strict models refuse it; every message says to write true or false)."""
+    config = load_stack_config("events-dev").values
+    config["groundwork:pipes"]["alarms"]["notify"] = word
+    config["groundwork:org"] = {"path": "org", "closeOnDeletion": word}
+    with pytest.raises(ConfigError) as refused:
+        run(build, config=config)
+    message = str(refused.value)
+    assert f"groundwork:pipes.alarms.notify = {word!r}: write true or false" in message
+    assert f"groundwork:org.closeOnDeletion = {word!r}: Input should be a valid boolean: write true or false" \
+        in message
