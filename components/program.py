@@ -88,6 +88,9 @@ def prepare_all(program: Program) -> dict[str, Any]:
         try:
             settings = config_object(program.config, key, "an object of the feature's settings (see the docs)")
             if settings is None:
+                if program.config.get(key) is not None:  # `groundwork:sso:` with every setting commented out
+                    raise ConfigError(f"Invalid stack config:\n{NAMESPACE}:{key} is empty: write {{}} to use the "
+                                      "feature with its defaults, or remove the key to turn the feature off")
                 continue
             plans[key] = importlib.import_module(module_name).prepare(program, settings)
         except ConfigError as error:
@@ -165,7 +168,7 @@ def _indent(message: str) -> str:
 def _prepare_teardown(program: Program) -> Any:
     from components.lifecycle import TeardownSettings
 
-    return TeardownSettings.from_config(program.config.get_object(TEARDOWN))
+    return TeardownSettings.from_config(config_object(program.config, TEARDOWN, "an object (backendUrl, ...)"))
 
 
 def _declare_teardown(program: Program, settings: Any) -> None:

@@ -141,7 +141,8 @@ def load_stack_config(stack: str, overrides: list[str] | None = None,
         if key not in STACK_FILE_KEYS:
             raise ConfigError(f"{path.name}: {key!r} is not a stack settings key{did_you_mean(str(key), STACK_FILE_KEYS)};"
                               f" known keys: {', '.join(STACK_FILE_KEYS)}")
-    raw = data.get("config") or {}
+    raw = data.get("config")
+    raw = {} if raw is None else raw
     if not isinstance(raw, dict):
         raise ConfigError(f"{path.name}: 'config' must be a mapping of namespaced keys")
     project = project_name(root)
