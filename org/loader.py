@@ -174,6 +174,9 @@ def _load_scps(root: Path, spec: OrganizationSpec, ou_paths: list[str],
 def _load_accounts(root: Path, spec: OrganizationSpec | None, ou_paths: list[str],
                    problems: list[str]) -> list[AccountRequest]:
     folder = root / ACCOUNTS_DIR
+    if folder.exists() and not folder.is_dir():
+        problems.append(f"{show_path(folder)}: (file): must be a folder of account requests (<account name>.yaml)")
+        return []
     if not folder.is_dir():
         return []
     accounts: list[AccountRequest] = []

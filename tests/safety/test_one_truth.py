@@ -62,3 +62,13 @@ def test_plan_json_on_invalid_config_prints_an_error_document_and_exits_2():
     document = json.loads(result.stdout)
     assert document["summary"]["exitCode"] == 2 and document["stack"] == "sandbox"
     assert any("groundwork:stagee is not a known key (did you mean 'stage'?)" in m for m in document["messages"])
+
+
+def test_an_accounts_path_that_is_not_a_folder_never_removes_every_account(capsys, org_copy: Path):
+    import shutil
+
+    shutil.rmtree(org_copy / "accounts")
+    (org_copy / "accounts").write_text("orders-dev\n")
+    code, _, err = cli(capsys, "validate", "--root", str(org_copy))
+    assert code == 2
+    assert "accounts: (file): must be a folder of account requests (<account name>.yaml)" in err
