@@ -63,7 +63,7 @@ def request_document(args: argparse.Namespace, tags: dict[str, str]) -> dict[str
         "name": args.name,
         "ou": args.ou,
         "owner": args.owner,
-        "purpose": args.purpose or f"{args.name} account owned by {args.owner}",
+        "purpose": args.purpose if args.purpose is not None else f"{args.name} account owned by {args.owner}",
     }
     if tags:
         document["tags"] = tags
