@@ -72,3 +72,11 @@ def test_an_accounts_path_that_is_not_a_folder_never_removes_every_account(capsy
     code, _, err = cli(capsys, "validate", "--root", str(org_copy))
     assert code == 2
     assert "accounts: (file): must be a folder of account requests (<account name>.yaml)" in err
+
+
+def test_access_json_on_invalid_sso_data_prints_an_error_document(capsys, org_copy: Path):
+    (org_copy / "sso.yaml").write_text("")
+    code, out, _ = cli(capsys, "access", "--root", str(org_copy), "--json")
+    document = json.loads(out)
+    assert code == 2 and document["error"] == "invalid SSO data"
+    assert any("sso.yaml: (file): must be a mapping" in m for m in document["messages"])
