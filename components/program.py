@@ -66,8 +66,7 @@ class Program:
 def build() -> Program:
     """Validate the context and every enabled feature, then (only if all is valid) declare."""
     config = pulumi.Config(NAMESPACE)
-    check_config_keys(stack_config_values())
-    ctx = load_context(config)
+    ctx = _checked_context(config)
     apply_conventions(ctx)  # a stack transformation, not a resource: nothing is declared yet
     program = Program(ctx, config, pulumi.get_project(), pulumi.get_stack())
     plans = prepare_all(program)
@@ -78,6 +77,23 @@ def build() -> Program:
         _declare_teardown(program, plans[TEARDOWN])
     pulumi.export("context", ctx.tags)
     return program
+
+
+def _checked_context(config: pulumi.Config) -> StackContext:
+    """The context, after every ``groundwork:`` key is known; both kinds of problem at once."""
+    problems = []
+    try:
+        check_config_keys(stack_config_values())
+    except ConfigError as error:
+        problems.append(str(error))
+    try:
+        context = load_context(config)
+    except ConfigError as error:
+        problems.append(str(error).removeprefix("Invalid stack config:\n"))
+    if problems:
+        raise ConfigError("\n".join(problems) if problems[0].startswith("Invalid") else
+                          "Invalid stack config:\n" + problems[0])
+    return context
 
 
 def prepare_all(program: Program) -> dict[str, Any]:

@@ -26,6 +26,8 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "key-feature-case": ("groundwork:Mail is not a known key", "did you mean 'mail'?", "eventBuses, fanouts"),
     "key-ttl-misspelled": ("groundwork:ttlHour is not a known key", "did you mean 'ttlHours'?"),
     "key-eventbus-singular": ("groundwork:eventBus is not a known key", "did you mean 'eventBuses'?"),
+    "key-and-context-together": ("groundwork:pipe is not a known key", "groundwork:context = 'Orders'",
+                                 "the features are checked once these keys are fixed"),
     "unused-secret": ("groundwork:partnerClientSecret is not a known key", "known keys: "),
     "key-owner-twice": ("Pulumi.case.yaml", "(line 7)", "key 'groundwork:owner' is given twice"),
     "toplevel-misspelled": ("Pulumi.case.yaml", "'confg' is not a stack settings key", "did you mean 'config'?",
