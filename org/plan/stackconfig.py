@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from components.context import is_secret
 from components.errors import ConfigError
 from components.settings import did_you_mean, referenced_config_keys
 from org.yamlfile import YamlFileError, load_yaml, parse_yaml
@@ -49,16 +50,22 @@ def project_name(root: Path = PROJECT_ROOT) -> str:
     return data["name"]
 
 
+def _shown(item: str) -> str:
+    """An override as messages show it: the value of a key named like a credential is hidden."""
+    key, sep, _ = item.partition("=")
+    return repr(f"{key}=<value not shown>") if sep and is_secret([key], None) else repr(item)
+
+
 def _override_value(item: str, value: str) -> Any:
     """An override's value as the CLI would pass it: text, or an object/list written as JSON/YAML."""
     if not value.strip():
-        raise ConfigError(f"--config {item!r}: the value is empty; give a value or leave the option out")
+        raise ConfigError(f"--config {_shown(item)}: the value is empty; give a value or leave the option out")
     if not value.strip().startswith(("{", "[")):
         return value
     try:
         return parse_yaml(value, stack_file=True)
     except YamlFileError as error:
-        raise ConfigError(f"--config {item!r}: the value is {error}; write the object as JSON, "
+        raise ConfigError(f"--config {_shown(item)}: the value is {error}; write the object as JSON, "
                           'e.g. groundwork:tags={"team": "shop"}') from None
 
 
@@ -67,7 +74,7 @@ def _path_value(item: str, value: str) -> Any:
     try:
         return parse_yaml(value, stack_file=True)
     except YamlFileError as error:
-        raise ConfigError(f"--config {item!r}: the value is {error}") from None
+        raise ConfigError(f"--config {_shown(item)}: the value is {error}") from None
 
 
 def _apply_path(values: dict[str, Any], item: str, full: str, value: Any) -> None:
@@ -77,22 +84,22 @@ def _apply_path(values: dict[str, Any], item: str, full: str, value: Any) -> Non
     parts = [name if name else int(index) for name, index in PATH_PART.findall(path)]
     target = values.get(key)
     if target is None:
-        raise ConfigError(f"--config {item!r}: {key} is not set in the stack file, so {full} cannot be "
+        raise ConfigError(f"--config {_shown(item)}: {key} is not set in the stack file, so {full} cannot be "
                           f"changed; give the whole object: --config '{key}={{...}}'")
     walked = key
     for part in parts[:-1]:
         container_ok = isinstance(target, list) if isinstance(part, int) else isinstance(target, dict)
         if not container_ok or (isinstance(part, int) and part >= len(target)) or (
                 isinstance(part, str) and part not in target):
-            raise ConfigError(f"--config {item!r}: {walked} has no {part!r}; a path override changes one "
+            raise ConfigError(f"--config {_shown(item)}: {walked} has no {part!r}; a path override changes one "
                               "existing setting; give the whole object instead")
         target = target[part]
         walked += f"[{part}]" if isinstance(part, int) else f".{part}"
     last = parts[-1]
     if isinstance(last, int) and not (isinstance(target, list) and last < len(target)):
-        raise ConfigError(f"--config {item!r}: {walked} has no item [{last}]")
+        raise ConfigError(f"--config {_shown(item)}: {walked} has no item [{last}]")
     if isinstance(last, str) and not isinstance(target, dict):
-        raise ConfigError(f"--config {item!r}: {walked} is not an object")
+        raise ConfigError(f"--config {_shown(item)}: {walked} is not an object")
     target[last] = value
 
 
@@ -154,7 +161,7 @@ def load_stack_config(stack: str, overrides: list[str] | None = None,
     for item in overrides or []:
         key, sep, value = item.partition("=")
         if not sep or not key:
-            raise ConfigError(f"--config {item!r}: expected key=value, e.g. groundwork:stage=dev")
+            raise ConfigError(f"--config {_shown(item)}: expected key=value, e.g. groundwork:stage=dev")
         full = key if ":" in key else f"{project}:{key}"
         parsed = _override_value(item, value)
         if "." in full.partition(":")[2] or "[" in full:

@@ -141,6 +141,8 @@ OVERRIDES: dict[str, tuple[list[str], tuple[str, ...]]] = {
                               ("groundwork:org has no 'nested'", "give the whole object")),
     "override-path-bad-value": (["groundwork:org.closeOnDeletion=maybe"],
                                 ("groundwork:org.closeOnDeletion = 'maybe'", "valid boolean")),
+    "override-secret-malformed": (["groundwork:partnerClientSecret={sk-live-1:"],
+                                  ("--config 'groundwork:partnerClientSecret=<value not shown>'", "not valid YAML")),
     "override-path-yaml11": (["groundwork:org.closeOnDeletion=yes"], ("'yes' is a boolean in YAML 1.1",)),
 }
 
@@ -154,6 +156,7 @@ def test_override_mistake_is_refused(case: str, tmp_path: Path):
     message = refusal(stack, tmp_path, overrides)
     for fragment in fragments:
         assert fragment in message, message
+    assert "sk-live" not in message
 
 
 def test_a_path_override_changes_one_setting(tmp_path: Path):
