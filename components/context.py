@@ -184,7 +184,9 @@ def is_secret(loc: Sequence[str | int], value: object) -> bool:
     names = [str(part) for part in loc if isinstance(part, str)]
     if isinstance(value, Mapping):
         names += [str(key) for key in value]
-    return any(word in name.lower().replace("_", "") for name in names for word in SECRET_WORDS)
+    names = [name.lower().replace("_", "") for name in names]
+    # ``passphraseSecretArn``, ``clientSecretConfig``: where a secret is kept, not the secret itself.
+    return any(word in name for name in names if not name.endswith(("arn", "config")) for word in SECRET_WORDS)
 
 
 def context_from_mapping(values: Mapping[str, Any], *, now: datetime | None = None) -> StackContext:

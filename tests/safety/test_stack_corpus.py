@@ -55,6 +55,8 @@ EXPECTED: dict[str, tuple[str, ...]] = {
                         "remove the key to turn the feature off"),
     "teardown-not-object": ("groundwork:teardown = 's3://bucket'", "must be an object"),
     "config-not-mapping": ("Pulumi.case.yaml", "'config' must be a mapping of namespaced keys"),
+    "teardown-secret-arn-shown": ("groundwork:teardown.passphraseSecretArn = 'not-an-arn'",
+                                  "must be a Secrets Manager secret ARN"),
     "not-utf8": ("Pulumi.case.yaml", "is not UTF-8 text (byte 0xff", "save it as UTF-8"),
     "binary": ("Pulumi.case.yaml", "is a binary file"),
     "alias-bomb": ("Pulumi.case.yaml", "expands to more than 100000 values through aliases"),
