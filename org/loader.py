@@ -46,15 +46,22 @@ class OrgValidationError(Exception):
         super().__init__("\n".join(self.problems))
 
 
-def show_path(path: Path) -> str:
-    """A file name for messages: relative to the working directory when it is below it.
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
-    It resolves both paths (a few syscalls each), so callers compute it only for a message.
+
+def show_path(path: Path) -> str:
+    """A file name for messages: relative to the project (or else the working directory) when it
+    is below it, so a message reads the same wherever the command runs.
+
+    It resolves the path (a few syscalls), so callers compute it only for a message.
     """
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
+    resolved = path.resolve()
+    for base in (PROJECT_ROOT, Path.cwd().resolve()):
+        try:
+            return str(resolved.relative_to(base))
+        except ValueError:
+            continue
+    return str(path)
 
 
 def read_yaml(path: Path, problems: list[str]) -> dict | None:
