@@ -93,11 +93,16 @@ def policy_config_for(stack: str, explicit: str | None, root: Path = PROJECT_ROO
     if not explicit and not path.is_file():
         return {}
     try:
-        data = json.loads(path.read_text())
+        data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"--policy-config {explicit}: no such file") from None
     except json.JSONDecodeError as error:
         raise ConfigError(f"{path}: not valid JSON ({error})") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{path}: not UTF-8 JSON text (byte 0x{error.object[error.start]:02x} at offset "
+                          f"{error.start})") from None
+    except OSError as error:
+        raise ConfigError(f"--policy-config {path}: cannot be read ({error.strerror or error})") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: must be a JSON object of policy name -> settings")
     return data

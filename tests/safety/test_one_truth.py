@@ -80,3 +80,20 @@ def test_access_json_on_invalid_sso_data_prints_an_error_document(capsys, org_co
     document = json.loads(out)
     assert code == 2 and document["error"] == "invalid SSO data"
     assert any("sso.yaml: (file): must be a mapping" in m for m in document["messages"])
+
+
+@pytest.mark.parametrize(("content", "fragment"), [
+    (b"\xcf\xfa\xed\xfe\x07\x00\x00\x01", "not UTF-8 JSON text (byte 0xcf at offset 0)"),
+    (None, "cannot be read (Is a directory)"),
+])
+def test_an_unreadable_policy_config_is_named(tmp_path: Path, content: bytes | None, fragment: str):
+    from components.errors import ConfigError
+    from org.plan.command import policy_config_for
+
+    path = tmp_path / "pack.json"
+    if content is None:
+        path.mkdir()
+    else:
+        path.write_bytes(content)
+    with pytest.raises(ConfigError, match=fragment.replace("(", r"\(").replace(")", r"\)")):
+        policy_config_for("sandbox", str(path))
