@@ -16,6 +16,11 @@ own module, so features never edit each other. The program runs in two phases:
    resolved here.
 
 ``build(program, settings)`` of a feature module runs both phases for that feature alone.
+
+Before phase 1 every key of the ``groundwork`` namespace must be known (a context key, a feature,
+``teardown``, a key the policy pack reads, or a secret key a feature's ``...Config`` setting names):
+under the Pulumi CLI the program is the only reader of the stack config, and a misspelled feature
+key would otherwise switch the feature off and delete its resources on the next ``pulumi up``.
 """
 
 from __future__ import annotations
