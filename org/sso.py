@@ -242,8 +242,9 @@ class SsoData:
         return sorted({a.account for a in self.assignments})
 
 
-def load_sso(path: Path, org: OrgView) -> SsoData:
-    """Read and validate ``org/sso.yaml`` against the org data; raise SsoValidationError listing all problems."""
+def read_sso_file(path: Path) -> SsoFile:
+    """``org/sso.yaml`` checked on its own (readable, strict YAML, the right shape): what can be
+    checked while the org data it refers to is invalid. SsoValidationError otherwise."""
     where = show_path(path)
     if not path.is_file():
         raise SsoValidationError([f"{where}: (file): file not found"])
@@ -257,10 +258,15 @@ def load_sso(path: Path, org: OrgView) -> SsoData:
                                   f"assignments (got {got}); to remove all access write each as an empty "
                                   "list, e.g. assignments: []"])
     try:
-        data = SsoFile.model_validate(raw)
+        return SsoFile.model_validate(raw)
     except ValidationError as error:
         raise SsoValidationError(_format(error, where)) from None
 
+
+def load_sso(path: Path, org: OrgView) -> SsoData:
+    """Read and validate ``org/sso.yaml`` against the org data; raise SsoValidationError listing all problems."""
+    where = show_path(path)
+    data = read_sso_file(path)
     problems = _duplicates(where, "groups", [g.name for g in data.groups])
     problems += _duplicates(where, "permissionSets", [p.name for p in data.permission_sets])
     groups = {g.name for g in data.groups}

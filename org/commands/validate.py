@@ -6,15 +6,13 @@ import argparse
 import sys
 
 from org.commands.common import (
-    EXIT_INVALID,
     EXIT_OK,
     add_root_argument,
-    load_or_report,
     quota_warning,
     report,
 )
-from org.loader import show_path
-from org.sso import SSO_FILE, SsoValidationError, load_sso
+from org.loader import OrgValidationError, load_org, show_path
+from org.sso import SSO_FILE, SsoValidationError, load_sso, read_sso_file
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -24,11 +22,19 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    data = load_or_report(args.root)
-    if data is None:
-        return EXIT_INVALID
-    # The same checks the plan makes: sso.yaml against this org data (if the org uses SSO).
     sso_path = args.root / SSO_FILE
+    try:
+        data = load_org(args.root)
+    except OrgValidationError as error:
+        # All problems at once: sso.yaml's own shape is checked even while the org data is invalid.
+        problems = list(error.problems)
+        if sso_path.exists():
+            try:
+                read_sso_file(sso_path)
+            except SsoValidationError as sso_error:
+                problems += sso_error.problems
+        return report(problems, more_may_follow=True)
+    # The same checks the plan makes: sso.yaml against this org data (if the org uses SSO).
     assignments = ""
     if sso_path.exists():
         try:

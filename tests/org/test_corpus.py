@@ -118,4 +118,4 @@ def test_cli_validate_reports_every_problem_with_exit_code_2_and_no_traceback(tm
     assert any(line.startswith(f"{root}/accounts/payments-dev.yaml: ou: 'Workloads/Staging' is not an OU")
                for line in lines)
     assert any(line.startswith(f"{root}/scps/deny-root-user.json: Statement[0].Effect:") for line in lines)
-    assert lines[-1] == "2 problems in the org data"
+    assert "2 problems in the org data" in lines

@@ -97,3 +97,14 @@ def test_an_unreadable_policy_config_is_named(tmp_path: Path, content: bytes | N
         path.write_bytes(content)
     with pytest.raises(ConfigError, match=fragment.replace("(", r"\(").replace(")", r"\)")):
         policy_config_for("sandbox", str(path))
+
+
+def test_a_shape_error_in_the_org_data_does_not_hide_sso_yaml_problems(capsys, org_copy: Path):
+    (org_copy / "accounts" / "orders-dev.yaml").write_text("name: orders-dev\n")
+    sso = org_copy / "sso.yaml"
+    sso.write_text(sso.read_text().replace("relayState: https://", "relayState: javascript://"))
+    code, _, err = cli(capsys, "validate", "--root", str(org_copy))
+    assert code == 2
+    assert "orders-dev.yaml: ou: is required" in err
+    assert "sso.yaml: permissionSets[2].relayState: must be an https:// URL" in err
+    assert "more problems may follow" in err
