@@ -6,10 +6,11 @@ declared, so that a bad value stops the program with one clear message.
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import pulumi
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -139,7 +140,45 @@ class StackContext(BaseModel):
         return sep.join([self.context, self.stage, *parts])
 
 
-def format_validation_error(error: ValidationError, source: str, key_of: Mapping[str, str]) -> str:
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    """The pydantic models an annotation holds (``Bus``, ``list[Bus]``, ``dict[str, Bus] | None``)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [model for arg in get_args(annotation) for model in _models_in(arg)]
+
+
+def _settings_names(model: type[BaseModel]) -> list[str]:
+    return [field.alias or name for name, field in model.model_fields.items()]
+
+
+def known_settings_at(model: type[BaseModel], loc: Sequence[str | int]) -> list[str]:
+    """The setting names allowed where ``loc`` (a pydantic error location) ends: the fields of the
+    model that owns its last part. Dict keys and list indexes on the way keep the current model."""
+    candidates = _unwrap_root([model])
+    for part in loc[:-1]:
+        if not isinstance(part, str):
+            continue
+        for candidate in candidates:
+            fields = {field.alias or name: field for name, field in candidate.model_fields.items()}
+            if part in fields:
+                candidates = _unwrap_root(_models_in(fields[part].annotation) or candidates)
+                break
+    return _settings_names(candidates[0]) if candidates else []
+
+
+def _unwrap_root(models: list[type[BaseModel]]) -> list[type[BaseModel]]:
+    """A RootModel (``dict[str, Fanout]``) stands for the models it holds."""
+    found: list[type[BaseModel]] = []
+    for model in models:
+        if set(model.model_fields) == {"root"}:
+            found += _models_in(model.model_fields["root"].annotation) or [model]
+        else:
+            found.append(model)
+    return found
+
+
+def format_validation_error(error: ValidationError, source: str, key_of: Mapping[str, str],
+                            model: type[BaseModel] | None = None) -> str:
     """One readable line per problem: where, the value given and what is allowed.
 
     ``source`` prefixes every location: ``"groundwork:"`` gives ``groundwork:stage``,
@@ -158,7 +197,10 @@ def format_validation_error(error: ValidationError, source: str, key_of: Mapping
         if problem["type"] == "missing":
             lines.append(f"{where} is required")
         elif problem["type"] == "extra_forbidden":
-            lines.append(f"{where} is not a known setting")
+            known = known_settings_at(model, loc) if model is not None else []
+            hint = (f"{did_you_mean(str(loc[-1]), known)}; known settings: {', '.join(known)}"
+                    if known and loc else "")
+            lines.append(f"{where} is not a known setting{hint}")
         elif is_secret(loc, value):
             lines.append(f"{where} (value not shown: it holds a secret): {message}")
         elif loc and problem["type"].startswith("bool") and isinstance(value, str):
@@ -187,6 +229,13 @@ def is_secret(loc: Sequence[str | int], value: object) -> bool:
     names = [name.lower().replace("_", "") for name in names]
     # ``passphraseSecretArn``, ``clientSecretConfig``: where a secret is kept, not the secret itself.
     return any(word in name for name in names if not name.endswith(("arn", "config")) for word in SECRET_WORDS)
+
+
+def did_you_mean(key: str, known: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for the closest known key (case-insensitive), or ``""``."""
+    by_folded = {name.casefold(): name for name in known}
+    close = difflib.get_close_matches(key.casefold(), list(by_folded), n=1, cutoff=0.6)
+    return f" (did you mean {by_folded[close[0]]!r}?)" if close else ""
 
 
 def context_from_mapping(values: Mapping[str, Any], *, now: datetime | None = None) -> StackContext:

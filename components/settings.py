@@ -6,14 +6,13 @@ key path, the value given and what is allowed, before any resource is declared.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
 import pulumi
 from pydantic import BaseModel, ValidationError
 
-from components.context import format_validation_error
+from components.context import did_you_mean, format_validation_error
 from components.errors import ConfigError, describe_value
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -27,7 +26,7 @@ def parse_settings(model: type[Model], raw: object, key: str, *, shape: str | No
     try:
         settings = model.model_validate(raw)
     except ValidationError as error:
-        raise ConfigError("Invalid stack config:\n" + format_validation_error(error, key, {})) from None
+        raise ConfigError("Invalid stack config:\n" + format_validation_error(error, key, {}, model)) from None
     words = text_read_as_bool(raw, _dumped(settings))
     if words:
         raise ConfigError("Invalid stack config:\n" + "\n".join(
@@ -61,13 +60,6 @@ def text_read_as_bool(raw: Any, dumped: Any, path: str = "") -> list[tuple[str, 
         for index, (value, seen) in enumerate(zip(raw, dumped, strict=True)):
             found += text_read_as_bool(value, seen, f"{path}[{index}]")
     return found
-
-
-def did_you_mean(key: str, known: Iterable[str]) -> str:
-    """`` (did you mean 'x'?)`` for the closest known key (case-insensitive), or ``""``."""
-    by_folded = {name.casefold(): name for name in known}
-    close = difflib.get_close_matches(key.casefold(), list(by_folded), n=1, cutoff=0.6)
-    return f" (did you mean {by_folded[close[0]]!r}?)" if close else ""
 
 
 def unknown_key_problems(keys: Iterable[str], known: Iterable[str], namespace: str) -> list[str]:

@@ -179,6 +179,12 @@ EXAMPLE_OVERRIDES: dict[str, tuple[str, list[str], tuple[str, ...]]] = {
     "trace-in-production-camel-case": ("events-dev", ["groundwork:usage=PRODUCTION",
                                                       "groundwork:pipes.logging.level=TRACE"],
                                        ("logging.allowTraceInProduction is true",)),
+    "nested-setting-misspelled": ("org", ["groundwork:org.closeOnDeleton=true"],
+                                  ("groundwork:org.closeOnDeleton is not a known setting",
+                                   "did you mean 'closeOnDeletion'?", "known settings: path, ")),
+    "nested-setting-in-a-map": ("events-dev", ["groundwork:fanouts.orders.subscribers.billing.filtr=1"],
+                                ("groundwork:fanouts.orders.subscribers.billing.filtr is not a known setting",
+                                 "did you mean 'filter'?", "known settings: filter, consumers")),
     "retention-by-path-override": ("events-dev", ["groundwork:pipes.logging.retentionInDays=45"],
                                    ("groundwork:pipes.logging.retentionInDays = 45", "one of 1, 3, 5")),
 }
