@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
+from components.context import did_you_mean
 from components.errors import describe_value
 from org.model import (
     MAX_EMAIL_LENGTH,
@@ -105,7 +106,8 @@ def validation_problems(error: ValidationError, where: str, model: type[BaseMode
         if kind == "missing":
             text = "is required"
         elif kind == "extra_forbidden":
-            text = f"is not a known key; allowed keys: {_allowed_keys(_model_at(model, loc))}"
+            allowed = _allowed_keys(_model_at(model, loc))
+            text = f"is not a known key{did_you_mean(str(loc[-1]), allowed.split(', '))}; allowed keys: {allowed}"
         elif kind.endswith("_type") or kind == "literal_error":
             text = f"{message}, got {describe_value(problem.get('input'))}"
             if kind == "string_type" and isinstance(problem.get("input"), (bool, int, float)):

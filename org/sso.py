@@ -17,6 +17,7 @@ from urllib.parse import urlparse
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from components.context import did_you_mean
 from components.errors import describe_value
 from org.loader import OrgValidationError, show_path
 from org.yamlfile import YamlFileError, load_yaml
@@ -351,7 +352,9 @@ def _format(error: ValidationError, where: str) -> list[str]:
             hint = " (write an empty list [] to declare none)" if len(problem["loc"]) == 1 else ""
             lines.append(f"{where}: {entry}: is required{hint}")
         elif problem["type"] == "extra_forbidden":
-            lines.append(f"{where}: {entry}: is not a known key; allowed keys: {_allowed(problem['loc'])}")
+            allowed = _allowed(problem["loc"])
+            hint = did_you_mean(str(problem["loc"][-1]), allowed.split(", "))
+            lines.append(f"{where}: {entry}: is not a known key{hint}; allowed keys: {allowed}")
         elif isinstance(problem.get("input"), (dict, list)):
             lines.append(f"{where}: {entry}: {message}")
         else:

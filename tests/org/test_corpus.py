@@ -14,7 +14,7 @@ from tests.org.conftest import CORPUS, copy_example, layer_case
 
 # case folder -> (file the problem is reported for, field, a fragment of what is allowed/wrong)
 EXPECTED: dict[str, tuple[str, str, str]] = {
-    "account-unknown-key": ("accounts/payments-dev.yaml", "owners", "allowed keys: name, ou, owner"),
+    "account-unknown-key": ("accounts/payments-dev.yaml", "owners", "(did you mean 'owner'?); allowed keys: name, ou"),
     "account-name-uppercase": ("accounts/Payments-Dev.yaml", "name", "lower-case letters"),
     "account-name-too-short": ("accounts/pd.yaml", "name", "3-50 characters"),
     "account-name-not-file-name": ("accounts/payments-dev.yaml", "name", "must match the file name"),
@@ -45,7 +45,7 @@ EXPECTED: dict[str, tuple[str, str, str]] = {
     "account-empty-file": ("accounts/payments-dev.yaml", "(file)", "an empty file"),
     "account-wrong-extension": ("accounts/payments-dev.yml", "(file)", "<account name>.yaml"),
     "org-file-missing": ("organization.yaml", "(file)", "is missing"),
-    "org-unknown-key": ("organization.yaml", "mailDomian", "allowed keys: mailDomain, emailPattern"),
+    "org-unknown-key": ("organization.yaml", "mailDomian", "(did you mean 'mailDomain'?); allowed keys: mailDomain"),
     "org-mail-domain-invalid": ("organization.yaml", "mailDomain", "lower-case DNS domain"),
     "org-feature-set": ("organization.yaml", "featureSet", "should be 'ALL'"),
     "org-policy-type-unknown": ("organization.yaml", "enabledPolicyTypes[0]", "'SERVICE_CONTROL_POLICY'"),
