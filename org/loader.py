@@ -35,6 +35,8 @@ ORGANIZATION_FILE = "organization.yaml"
 ACCOUNTS_DIR = "accounts"
 # AWS attaches FullAWSAccess to every OU and allows five SCPs per target: four are left for ours.
 MAX_CUSTOM_SCPS_PER_TARGET = 4
+# organization.yaml lists that must be written out even when empty.
+EXPLICIT_LISTS = ("servicePrincipals", "enabledPolicyTypes", "scps")
 
 
 class OrgValidationError(Exception):
@@ -105,6 +107,8 @@ def validation_problems(error: ValidationError, where: str, model: type[BaseMode
         message = problem["msg"].removeprefix("Value error, ")
         if kind == "missing":
             text = "is required"
+            if loc and loc[-1] in EXPLICIT_LISTS and len(loc) == 1:
+                text += " (write [] to declare none: a left-out list would silently remove them all)"
         elif kind == "extra_forbidden":
             allowed = _allowed_keys(_model_at(model, loc))
             text = f"is not a known key{did_you_mean(str(loc[-1]), allowed.split(', '))}; allowed keys: {allowed}"

@@ -109,11 +109,12 @@ class OrganizationSpec(_Strict):
     mail_domain: StrictStr = Field(alias="mailDomain")
     email_pattern: StrictStr = Field(default="{name}@{mailDomain}", alias="emailPattern")
     feature_set: Literal["ALL"] = Field(default="ALL", alias="featureSet")
-    service_principals: list[StrictStr] = Field(default_factory=list, alias="servicePrincipals")
-    enabled_policy_types: list[Literal[POLICY_TYPES]] = Field(  # type: ignore[valid-type]
-        default_factory=list, alias="enabledPolicyTypes")
+    # Required, even empty: a deleted section must not silently remove every trusted service,
+    # policy type or SCP; `scps: []` says it on purpose.
+    service_principals: list[StrictStr] = Field(alias="servicePrincipals")
+    enabled_policy_types: list[Literal[POLICY_TYPES]] = Field(alias="enabledPolicyTypes")  # type: ignore[valid-type]
     ous: list[OuNode] = Field(min_length=1)
-    scps: list[ScpSpec] = Field(default_factory=list)
+    scps: list[ScpSpec]
 
     @field_validator("mail_domain")
     @classmethod

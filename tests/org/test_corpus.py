@@ -57,6 +57,7 @@ EXPECTED: dict[str, tuple[str, str, str]] = {
     "org-ou-name-with-slash": ("organization.yaml", "ous[3].name", "1-128 characters"),
     "org-ou-too-deep": ("organization.yaml", "ous", "at most 5 levels"),
     "org-ou-unknown-key": ("organization.yaml", "ous[3].accounts", "allowed keys: name, children"),
+    "org-scps-section-deleted": ("organization.yaml", "scps", "is required (write [] to declare none"),
     "org-ous-missing": ("organization.yaml", "ous", "is required"),
     "scp-file-missing": ("organization.yaml", "scps[1].file", "'scps/deny-root.json' does not exist"),
     "scp-file-outside": ("organization.yaml", "scps[1].file", "relative to the org folder"),
