@@ -16,19 +16,26 @@ own module, so features never edit each other. The program runs in two phases:
    resolved here.
 
 ``build(program, settings)`` of a feature module runs both phases for that feature alone.
+
+Before phase 1 every key of the ``groundwork`` namespace must be known (a context key, a feature,
+``teardown``, a key the policy pack reads, or a secret key a feature's ``...Config`` setting names):
+under the Pulumi CLI the program is the only reader of the stack config, and a misspelled feature
+key would otherwise switch the feature off and delete its resources on the next ``pulumi up``.
 """
 
 from __future__ import annotations
 
 import importlib
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
 
-from components.context import NAMESPACE, StackContext, load_context
+from components.context import CONFIG_KEYS, NAMESPACE, StackContext, load_context
 from components.conventions import apply_conventions
 from components.errors import ConfigError
+from components.settings import config_object, referenced_config_keys, unknown_key_problems
 
 # config key -> module with prepare(program, settings) and declare(program, plan); order matters.
 FEATURES: list[tuple[str, str]] = [
@@ -41,6 +48,8 @@ FEATURES: list[tuple[str, str]] = [
     ("fanouts", "components.fanout.program"),
 ]
 TEARDOWN = "teardown"
+# Keys of the groundwork namespace the policy pack reads from the stack config (not the program).
+POLICY_KEYS = ("policyWaivers",)
 
 
 @dataclass
@@ -62,7 +71,7 @@ class Program:
 def build() -> Program:
     """Validate the context and every enabled feature, then (only if all is valid) declare."""
     config = pulumi.Config(NAMESPACE)
-    ctx = load_context(config)
+    ctx = _checked_context(config)
     apply_conventions(ctx)  # a stack transformation, not a resource: nothing is declared yet
     program = Program(ctx, config, pulumi.get_project(), pulumi.get_stack())
     plans = prepare_all(program)
@@ -75,19 +84,45 @@ def build() -> Program:
     return program
 
 
+def _checked_context(config: pulumi.Config) -> StackContext:
+    """The context, after every ``groundwork:`` key is known; both kinds of problem at once."""
+    problems = []
+    try:
+        check_config_keys(stack_config_values())
+    except ConfigError as error:
+        problems.append(str(error))
+    try:
+        context = load_context(config)
+    except ConfigError as error:
+        problems.append(str(error).removeprefix("Invalid stack config:\n"))
+    if problems:
+        raise ConfigError("\n".join(problems) if problems[0].startswith("Invalid") else
+                          "Invalid stack config:\n" + problems[0])
+    return context
+
+
 def prepare_all(program: Program) -> dict[str, Any]:
     """Phase 1: every enabled feature's plan by config key; ONE ConfigError naming every problem."""
     plans: dict[str, Any] = {}
     problems: list[tuple[str, str]] = []
     for key, module_name in FEATURES:
-        settings = program.config.get_object(key)
-        if settings is None:
-            continue
         try:
+            settings = config_object(program.config, key, "an object of the feature's settings (see the docs)")
+            if settings is None:
+                if program.config.get(key) is not None:  # `groundwork:sso:` with every setting commented out
+                    raise ConfigError(f"Invalid stack config:\n{NAMESPACE}:{key} is empty: write {{}} to use the "
+                                      "feature with its defaults, or remove the key to turn the feature off")
+                continue
             plans[key] = importlib.import_module(module_name).prepare(program, settings)
         except ConfigError as error:
             program.failed.add(key)
             problems.append((key, str(error)))
+    if not program.context.is_ephemeral and program.config.get(TEARDOWN) is not None:
+        program.failed.add(TEARDOWN)
+        problems.append((TEARDOWN, f"Invalid stack config:\n{NAMESPACE}:{TEARDOWN} is set but usage is "
+                         f"{program.context.usage!r}: only an EPHEMERAL stack is torn down, so this stack would "
+                         "silently lose its teardown schedule; remove groundwork:teardown (and ttlHours) to keep "
+                         "the stack, or set usage back to 'EPHEMERAL'"))
     if program.context.is_ephemeral:
         try:
             plans[TEARDOWN] = _prepare_teardown(program)
@@ -97,6 +132,37 @@ def prepare_all(program: Program) -> dict[str, Any]:
     if problems:
         raise ConfigError(combine(problems))
     return plans
+
+
+def stack_config_values() -> dict[str, Any]:
+    """Every config key of the stack as the engine passed it to this program (values as given)."""
+    values = dict(pulumi.runtime.config.get_config_env())
+    values.update(pulumi.runtime.config.CONFIG.get())
+    return values
+
+
+def known_keys(values: dict[str, Any]) -> set[str]:
+    """Keys this program reads under ``groundwork:``: context keys, features, teardown, and the
+    secret keys that feature settings refer to (``clientSecretConfig: partnerClientSecret``)."""
+    known = set(CONFIG_KEYS) | {key for key, _ in FEATURES} | {TEARDOWN} | set(POLICY_KEYS)
+    for key, _ in FEATURES:
+        raw = values.get(f"{NAMESPACE}:{key}")
+        if isinstance(raw, str) and raw.strip().startswith("{"):
+            try:
+                raw = json.loads(raw)
+            except ValueError:
+                continue  # reported by the feature's own check
+        known |= referenced_config_keys(raw)
+    return known
+
+
+def check_config_keys(values: dict[str, Any]) -> None:
+    """Refuse every unknown ``groundwork:`` key, before anything is read: a misspelled feature key
+    would otherwise switch the feature off and the next ``pulumi up`` would delete its resources."""
+    problems = unknown_key_problems(values, known_keys(values), NAMESPACE)
+    if problems:
+        raise ConfigError("Invalid stack config (the features are checked once these keys are fixed):\n"
+                          + "\n".join(problems))
 
 
 def combine(problems: list[tuple[str, str]]) -> str:
@@ -123,7 +189,7 @@ def _indent(message: str) -> str:
 def _prepare_teardown(program: Program) -> Any:
     from components.lifecycle import TeardownSettings
 
-    return TeardownSettings.from_config(program.config.get_object(TEARDOWN))
+    return TeardownSettings.from_config(config_object(program.config, TEARDOWN, "an object (backendUrl, ...)"))
 
 
 def _declare_teardown(program: Program, settings: Any) -> None:

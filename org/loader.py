@@ -9,11 +9,10 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from pathlib import Path
-from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
+from components.context import did_you_mean
 from components.errors import describe_value
 from org.model import (
     MAX_EMAIL_LENGTH,
@@ -30,62 +29,50 @@ from org.model import (
     ou_paths_of,
 )
 from org.scp import check_policy
+from org.yamlfile import YamlFileError, load_yaml
 
 ORGANIZATION_FILE = "organization.yaml"
 ACCOUNTS_DIR = "accounts"
 # AWS attaches FullAWSAccess to every OU and allows five SCPs per target: four are left for ours.
 MAX_CUSTOM_SCPS_PER_TARGET = 4
+# organization.yaml lists that must be written out even when empty.
+EXPLICIT_LISTS = ("servicePrincipals", "enabledPolicyTypes", "scps")
 
 
 class OrgValidationError(Exception):
     """The org data is invalid; ``problems`` holds one ``file: field: message`` line each."""
 
-    def __init__(self, problems: list[str]) -> None:
+    def __init__(self, problems: list[str], *, more_may_follow: bool = False) -> None:
         self.problems = list(problems)
+        # True when checks that need the failed input (OU, SCP, email rules) could not run yet.
+        self.more_may_follow = more_may_follow
         super().__init__("\n".join(self.problems))
 
 
-class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml: ~10x faster
-    """A safe YAML loader that refuses a key given twice (PyYAML silently keeps the last one)."""
-
-
-def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
-    seen: set[Any] = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"key {key!r} is given twice", key_node.start_mark)
-        seen.add(key)
-    return loader.construct_mapping(node, deep=deep)
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
 def show_path(path: Path) -> str:
-    """A file name for messages: relative to the working directory when it is below it.
+    """A file name for messages: relative to the project (or else the working directory) when it
+    is below it, so a message reads the same wherever the command runs.
 
-    It resolves both paths (a few syscalls each), so callers compute it only for a message.
+    It resolves the path (a few syscalls), so callers compute it only for a message.
     """
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
+    resolved = path.resolve()
+    for base in (PROJECT_ROOT, Path.cwd().resolve()):
+        try:
+            return str(resolved.relative_to(base))
+        except ValueError:
+            continue
+    return str(path)
 
 
 def read_yaml(path: Path, problems: list[str]) -> dict | None:
     """Parse one YAML mapping; on failure add a problem and return None."""
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # a (C)SafeLoader subclass
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
-        line = f" (line {mark.line + 1})" if mark else ""
-        reason = getattr(error, "problem", None) or str(error)
-        problems.append(f"{show_path(path)}: (file): not valid YAML{line}: {reason}")
-        return None
-    except (OSError, UnicodeDecodeError) as error:
-        problems.append(f"{show_path(path)}: (file): cannot be read: {error}")
+        data = load_yaml(path)
+    except YamlFileError as error:
+        problems.append(f"{show_path(path)}: (file): {error}")
         return None
     if not isinstance(data, dict):
         problems.append(f"{show_path(path)}: (file): must be a YAML mapping of keys to values, "
@@ -120,8 +107,11 @@ def validation_problems(error: ValidationError, where: str, model: type[BaseMode
         message = problem["msg"].removeprefix("Value error, ")
         if kind == "missing":
             text = "is required"
+            if loc and loc[-1] in EXPLICIT_LISTS and len(loc) == 1:
+                text += " (write [] to declare none: a left-out list would silently remove them all)"
         elif kind == "extra_forbidden":
-            text = f"is not a known key; allowed keys: {_allowed_keys(_model_at(model, loc))}"
+            allowed = _allowed_keys(_model_at(model, loc))
+            text = f"is not a known key{did_you_mean(str(loc[-1]), allowed.split(', '))}; allowed keys: {allowed}"
         elif kind.endswith("_type") or kind == "literal_error":
             text = f"{message}, got {describe_value(problem.get('input'))}"
             if kind == "string_type" and isinstance(problem.get("input"), (bool, int, float)):
@@ -197,6 +187,9 @@ def _load_scps(root: Path, spec: OrganizationSpec, ou_paths: list[str],
 def _load_accounts(root: Path, spec: OrganizationSpec | None, ou_paths: list[str],
                    problems: list[str]) -> list[AccountRequest]:
     folder = root / ACCOUNTS_DIR
+    if folder.exists() and not folder.is_dir():
+        problems.append(f"{show_path(folder)}: (file): must be a folder of account requests (<account name>.yaml)")
+        return []
     if not folder.is_dir():
         return []
     accounts: list[AccountRequest] = []
@@ -277,5 +270,5 @@ def load_org(root: Path = Path("org")) -> OrgData:
         scps = _load_scps(root, spec, ou_paths, problems)
     accounts = _load_accounts(root, spec, ou_paths, problems)
     if problems or spec is None:
-        raise OrgValidationError(problems)
+        raise OrgValidationError(problems, more_may_follow=spec is None)
     return OrgData(spec=spec, accounts=accounts, ou_paths=ou_paths, scps=scps, root=root)

@@ -136,11 +136,12 @@ class OrganizationSpec(_Strict):
     mail_domain: StrictStr = Field(alias="mailDomain")
     email_pattern: StrictStr = Field(default="{name}@{mailDomain}", alias="emailPattern")
     feature_set: Literal["ALL"] = Field(default="ALL", alias="featureSet")
-    service_principals: list[StrictStr] = Field(default_factory=list, alias="servicePrincipals")
-    enabled_policy_types: list[Literal[POLICY_TYPES]] = Field(  # type: ignore[valid-type]
-        default_factory=list, alias="enabledPolicyTypes")
+    # Required, even empty: a deleted section must not silently remove every trusted service,
+    # policy type or SCP; `scps: []` says it on purpose.
+    service_principals: list[StrictStr] = Field(alias="servicePrincipals")
+    enabled_policy_types: list[Literal[POLICY_TYPES]] = Field(alias="enabledPolicyTypes")  # type: ignore[valid-type]
     ous: list[OuNode] = Field(min_length=1)
-    scps: list[ScpSpec] = Field(default_factory=list)
+    scps: list[ScpSpec]
     import_id: StrictStr | None = Field(default=None, alias="importId")  # adopted organization (o-...)
 
     @field_validator("import_id")
@@ -229,6 +230,13 @@ class AccountFile(_Strict):
     def _name(cls, value: str) -> str:
         if not ACCOUNT_NAME.match(value):
             raise ValueError(f"must be {ACCOUNT_NAME_RULE}")
+        return value
+
+    @field_validator("purpose")
+    @classmethod
+    def _purpose(cls, value: str) -> str:
+        if any(ord(char) < 32 or ord(char) == 127 for char in value):
+            raise ValueError("must be one line of text (no line breaks or control characters)")
         return value
 
     @field_validator("ou")

@@ -13,12 +13,16 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import urlparse
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from org.loader import OrgValidationError
+from components.context import did_you_mean
+from components.errors import describe_value
+from org.loader import OrgValidationError, show_path
+from org.yamlfile import YamlFileError, load_yaml
 
+SSO_FILE = "sso.yaml"  # next to organization.yaml
 # Limits of the IAM Identity Center API (CreatePermissionSet, CreateGroup).
 PERMISSION_SET_NAME = re.compile(r"^[\w+=,.@-]{1,32}$")
 PERMISSION_SET_NAME_MAX = 32
@@ -169,8 +173,8 @@ class PermissionSet(_Model):
     @field_validator("relay_state")
     @classmethod
     def _relay(cls, value: str | None) -> str | None:
-        if value is not None and not RELAY_STATE.match(value):
-            raise ValueError("must be 1-240 characters of a URL (e.g. https://console.aws.amazon.com/...)")
+        if value is not None and (not RELAY_STATE.match(value) or not _is_https_url(value)):
+            raise ValueError("must be an https:// URL of 1-240 characters (e.g. https://console.aws.amazon.com/...)")
         return value
 
     @field_validator("managed_policies")
@@ -221,11 +225,12 @@ class Assignment(_Model):
 
 
 class SsoFile(_Model):
-    """The shape of ``org/sso.yaml``."""
+    """The shape of ``org/sso.yaml``: all three lists written out, so that removing every group,
+    permission set or assignment is a visible ``[]`` in review, never an emptied or cut file."""
 
-    groups: list[Group] = Field(default_factory=list)
-    permission_sets: list[PermissionSet] = Field(default_factory=list, alias="permissionSets")
-    assignments: list[Assignment] = Field(default_factory=list)
+    groups: list[Group]
+    permission_sets: list[PermissionSet] = Field(alias="permissionSets")
+    assignments: list[Assignment]
 
 
 @dataclass(frozen=True, order=True)
@@ -246,6 +251,7 @@ class SsoData:
     assignments: list[AccountAssignment]
     source: Path
     declared: list[Assignment] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def group(self, name: str) -> Group:
         return next(g for g in self.groups if g.name == name)
@@ -259,27 +265,37 @@ class SsoData:
         return sorted({a.account for a in self.assignments})
 
 
-def load_sso(path: Path, org: OrgView) -> SsoData:
-    """Read and validate ``org/sso.yaml`` against the org data; raise SsoValidationError listing all problems."""
-    where = path.as_posix()
+def read_sso_file(path: Path) -> SsoFile:
+    """``org/sso.yaml`` checked on its own (readable, strict YAML, the right shape): what can be
+    checked while the org data it refers to is invalid. SsoValidationError otherwise."""
+    where = show_path(path)
+    if not path.is_file():
+        raise SsoValidationError([f"{where}: (file): file not found"])
     try:
-        raw = yaml.safe_load(path.read_text()) or {}
-    except FileNotFoundError:
-        raise SsoValidationError([f"{where}: file not found"]) from None
-    except yaml.YAMLError as error:
-        raise SsoValidationError([f"{where}: not valid YAML: {error}"]) from None
+        raw = load_yaml(path)
+    except YamlFileError as error:
+        raise SsoValidationError([f"{where}: (file): {error}"]) from None
     if not isinstance(raw, dict):
-        raise SsoValidationError([f"{where}: must be a mapping with groups, permissionSets and assignments"])
+        got = "an empty file" if raw is None else type(raw).__name__
+        raise SsoValidationError([f"{where}: (file): must be a mapping with groups, permissionSets and "
+                                  f"assignments (got {got}); to remove all access write each as an empty "
+                                  "list, e.g. assignments: []"])
     try:
-        data = SsoFile.model_validate(raw)
+        return SsoFile.model_validate(raw)
     except ValidationError as error:
         raise SsoValidationError(_format(error, where)) from None
 
+
+def load_sso(path: Path, org: OrgView) -> SsoData:
+    """Read and validate ``org/sso.yaml`` against the org data; raise SsoValidationError listing all problems."""
+    where = show_path(path)
+    data = read_sso_file(path)
     problems = _duplicates(where, "groups", [g.name for g in data.groups])
     problems += _duplicates(where, "permissionSets", [p.name for p in data.permission_sets])
     groups = {g.name for g in data.groups}
     permission_sets = {p.name for p in data.permission_sets}
     expanded: set[AccountAssignment] = set()
+    warnings: list[str] = []
     for index, assignment in enumerate(data.assignments):
         entry = f"{where}: assignments[{index}]"
         if assignment.group not in groups:
@@ -291,6 +307,9 @@ def load_sso(path: Path, org: OrgView) -> SsoData:
             accounts, problem = _resolve_target(target, org)
             if problem:
                 problems.append(f"{entry}.targets[{position}]: {problem}")
+            elif not accounts:  # legal in AWS: an OU may be empty, e.g. while an account is removed
+                warnings.append(f"{entry}.targets[{position}]: OU {target!r} has no accounts (nested OUs "
+                                "included), so this target grants nothing for now")
             for account in accounts:
                 expanded.add(AccountAssignment(assignment.group, assignment.permission_set, account))
     if problems:
@@ -301,6 +320,7 @@ def load_sso(path: Path, org: OrgView) -> SsoData:
         assignments=sorted(expanded),
         source=path,
         declared=list(data.assignments),
+        warnings=warnings,
     )
 
 
@@ -317,10 +337,7 @@ def _resolve_target(target: str, org: OrgView) -> tuple[list[str], str | None]:
     if is_account:
         return [target], None
     if is_ou:
-        accounts = [a.name for a in org.accounts_under(target)]
-        if not accounts:
-            return [], f"OU {target!r} has no accounts (nested OUs included); remove it or add an account"
-        return accounts, None
+        return [a.name for a in org.accounts_under(target)], None
     if "/" in target or not ACCOUNT_NAME.match(target):
         return [], f"unknown OU {target!r} (known: {_known(org.ou_paths)})"
     return [], f"unknown account or OU {target!r} (no account request org/accounts/{target}.yaml; " \
@@ -351,12 +368,36 @@ def _format(error: ValidationError, where: str) -> list[str]:
                 parts[-1 if parts else 0:] = [f"{parts[-1] if parts else ''}[{part}]"]
             else:
                 parts.append(str(part))
-        entry = ".".join(parts)
+        entry = ".".join(parts) or "(file)"
         message = problem["msg"].removeprefix("Value error, ")
         if problem["type"] == "missing":
-            lines.append(f"{where}: {entry} is required")
+            hint = " (write an empty list [] to declare none)" if len(problem["loc"]) == 1 else ""
+            lines.append(f"{where}: {entry}: is required{hint}")
         elif problem["type"] == "extra_forbidden":
-            lines.append(f"{where}: {entry} is not a known setting")
-        else:
+            allowed = _allowed(problem["loc"])
+            hint = did_you_mean(str(problem["loc"][-1]), allowed.split(", "))
+            lines.append(f"{where}: {entry}: is not a known key{hint}; allowed keys: {allowed}")
+        elif isinstance(problem.get("input"), (dict, list)):
             lines.append(f"{where}: {entry}: {message}")
+        else:
+            lines.append(f"{where}: {entry}: {message} (got {describe_value(problem.get('input'))})")
     return lines
+
+
+def _is_https_url(value: str) -> bool:
+    parsed = urlparse(value)
+    return parsed.scheme == "https" and bool(parsed.hostname)
+
+
+_MODEL_OF_LIST = {"groups": Group, "permissionSets": PermissionSet, "assignments": Assignment}
+
+
+def _allowed(loc: tuple) -> str:
+    """The keys allowed where an unknown key was found (``loc`` as pydantic reports it)."""
+    model: type[BaseModel] = SsoFile
+    for part in loc[:-1]:
+        if isinstance(part, str):
+            model = _MODEL_OF_LIST.get(part) or {
+                "customerManagedPolicies": PolicyReference, "permissionsBoundary": PermissionsBoundary,
+                "customerManagedPolicy": PolicyReference}.get(part, model)
+    return ", ".join(f.alias or name for name, f in model.model_fields.items())

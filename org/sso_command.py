@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from org.commands.common import EXIT_INVALID, EXIT_OK, add_root_argument, load_or_report, report
-from org.loader import show_path
 from org.sso import SsoData, SsoValidationError, load_sso
 
 
@@ -43,14 +43,16 @@ def render(sso: SsoData) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    data = load_or_report(args.root)
+    data = load_or_report(args.root, json_output=args.json)
     if data is None:
         return EXIT_INVALID
     path = args.root / "sso.yaml"
     try:
         sso = load_sso(path, data)
     except SsoValidationError as error:
-        return report([p.replace(path.as_posix(), show_path(path), 1) for p in error.problems], "SSO data")
+        return report(error.problems, "SSO data", json_output=args.json)
+    for warning in sso.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     if args.json:
         print(json.dumps([{"group": g.group, "permissionSet": g.permission_set, "account": g.account}
                           for g in sso.assignments], indent=2))

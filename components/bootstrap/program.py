@@ -100,6 +100,9 @@ class GitHubSettings(_Settings):
     @classmethod
     def _branches(cls, value: list[str]) -> list[str]:
         for branch in value:
+            if not branch.strip("*/"):  # '*', '**', '*/*': every branch of the repository
+                raise ValueError(f"{branch!r} would let every branch (any pushed code) assume the deploy role; "
+                                 "name the branches that deploy, e.g. main or release/*")
             if not BRANCH_PATTERN.match(branch):
                 raise ValueError(f"{branch!r} is not a branch name or pattern (e.g. main, release/*)")
         return value

@@ -15,6 +15,7 @@ Example::
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import replace
 from typing import Any
@@ -90,13 +91,15 @@ def resolve_producers(program: Any, config: EventBusesConfig) -> dict[str, pulum
     return resolved
 
 
-def engine_secret_keys() -> set[str]:
-    """Config keys the engine reported as secret (empty when it reported none, e.g. under mocks)."""
+def engine_secret_keys() -> set[str] | None:
+    """Config keys the engine reported as secret; None when nothing reported them (unit tests
+    under mocks). The language host always sets PULUMI_CONFIG_SECRET_KEYS, even to ``[]``."""
+    reported = "PULUMI_CONFIG_SECRET_KEYS" in os.environ
     keys = set(pulumi.runtime.get_config_secret_keys_env())
     known = getattr(pulumi.runtime.config, "_SECRET_KEYS", None)  # set by the language host
     if known is not None:
         keys |= set(known.get())
-    return keys
+    return keys if keys or reported else None
 
 
 def resolve_secrets(program: Any, bus_name: str, bus: BusSettings) -> dict[str, pulumi.Output[str]]:
@@ -112,7 +115,7 @@ def resolve_secrets(program: Any, bus_name: str, bus: BusSettings) -> dict[str, 
                 f"`pulumi config set --secret {key} <value>`"
             )
         reported = engine_secret_keys()
-        if reported and f"{NAMESPACE}:{key}" not in reported:
+        if reported is not None and f"{NAMESPACE}:{key}" not in reported:
             raise ConfigError(
                 f"{CONFIG_KEY}.buses.{bus_name}.apiDestinations.{dest_name}.connection: "
                 f"{NAMESPACE}:{key} is stored in plain text; credentials must be Pulumi secrets: "

@@ -15,9 +15,10 @@ from typing import Any
 
 import pulumi
 import pulumi_aws as aws
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from components.errors import ConfigError
+from components.validators import sqs_batching_problem
 
 LAMBDA_ARN = re.compile(r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:[\w$-]+)?$")
 CONSUMER_NAME = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
@@ -35,6 +36,13 @@ class QueueConsumer(BaseModel):
     )
     batch_size: int = Field(default=10, ge=1, le=10000, alias="batchSize")
     max_batching_window_seconds: int = Field(default=0, ge=0, le=300, alias="maxBatchingWindowSeconds")
+
+    @model_validator(mode="after")
+    def _batching(self) -> QueueConsumer:
+        problem = sqs_batching_problem(self.batch_size, self.max_batching_window_seconds)
+        if problem:
+            raise ValueError(problem)
+        return self
 
     @field_validator("name")
     @classmethod

@@ -37,11 +37,11 @@ class LoggingSettings:
         if self.level == "TRACE" and ctx.is_production and not self.allow_trace_in_production:
             found.append(
                 "logging level TRACE writes every event payload at every stage to the logs; it is refused "
-                "for PRODUCTION stacks unless allow_trace_in_production=True (debug briefly, then go back "
+                "for PRODUCTION stacks unless logging.allowTraceInProduction is true (debug briefly, then go back "
                 "to ERROR)")
         if self.include_execution_data and ctx.is_production and not self.allow_trace_in_production:
-            found.append("include_execution_data copies payloads into the logs; in PRODUCTION it needs "
-                         "allow_trace_in_production=True")
+            found.append("logging.includeExecutionData copies payloads into the logs; in PRODUCTION it needs "
+                         "logging.allowTraceInProduction: true")
         return found
 
 

@@ -37,6 +37,7 @@ from components.pipes.patterns import (
 )
 from components.pipes.pitfalls import SampleEvents
 from components.settings import parse_settings
+from components.validators import LogRetentionDays
 
 KEY = "groundwork:pipes"
 BUSES_KEY = "groundwork:eventBuses"
@@ -103,7 +104,7 @@ class AlarmConfig(_Model):
 class LoggingConfig(_Model):
     level: Literal["OFF", "ERROR", "INFO", "TRACE"] = "ERROR"
     include_execution_data: bool = Field(default=False, alias="includeExecutionData")
-    retention_in_days: int = Field(default=30, alias="retentionInDays", ge=1)
+    retention_in_days: LogRetentionDays = Field(default=30, alias="retentionInDays")
     allow_trace_in_production: bool = Field(default=False, alias="allowTraceInProduction")
 
 

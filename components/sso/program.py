@@ -103,6 +103,8 @@ def prepare(program: Any, settings: object) -> SsoPlan:
         sso = load_sso(config.sso_file, org)
     except SsoValidationError as error:
         raise ConfigError(str(error)) from None
+    for warning in sso.warnings:
+        pulumi.log.warn(warning)
     if not org_check_failed(program):  # else the org's own problem is reported and its names unknown
         resolve_ids("account", sso.accounts, known_ids(program, "account_ids"), config.account_ids,
                     f"{KEY}.accountIds")

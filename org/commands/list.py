@@ -45,7 +45,7 @@ def render(data: OrgData) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    data = load_or_report(args.root)
+    data = load_or_report(args.root, json_output=args.json)
     if data is None:
         return EXIT_INVALID
     if args.json:

@@ -7,6 +7,7 @@ leaves nothing behind); only then is it written and what the pull request adds i
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import tempfile
@@ -23,7 +24,7 @@ from org.commands.common import (
     report,
 )
 from org.loader import ACCOUNTS_DIR, OrgValidationError, load_org, show_path
-from org.model import OrgData
+from org.model import ACCOUNT_NAME, ACCOUNT_NAME_RULE, OrgData
 
 HEADER = ("# Account request (python -m org vend). Merging this file creates the account;\n"
           "# removing the account later takes two reviewed changes (docs/organization.md).\n")
@@ -67,7 +68,7 @@ def request_document(args: argparse.Namespace, tags: dict[str, str]) -> dict[str
         "name": args.name,
         "ou": args.ou,
         "owner": args.owner,
-        "purpose": args.purpose or f"{args.name} account owned by {args.owner}",
+        "purpose": args.purpose if args.purpose is not None else f"{args.name} account owned by {args.owner}",
     }
     if tags:
         document["tags"] = tags
@@ -104,6 +105,19 @@ def check_on_copy(root: Path, file_name: str, content: str) -> list[str]:
     return []
 
 
+def write_atomically(target: Path, content: str) -> None:
+    """Write ``target`` whole or not at all: a temporary file in the same folder, then a rename."""
+    target.parent.mkdir(exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".vend-", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(content)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
 def run(args: argparse.Namespace) -> int:
     root: Path = args.root
     data = load_or_report(root)
@@ -111,6 +125,9 @@ def run(args: argparse.Namespace) -> int:
         print("fix the org data before vending a new account", file=sys.stderr)
         return EXIT_INVALID
     tags, problems = parse_tags(args.tag)
+    if not ACCOUNT_NAME.match(args.name):  # before the name becomes a file name
+        problems.append(f"--name: must be {ACCOUNT_NAME_RULE} (got {args.name!r})")
+        return report(problems, "account request")
     target = root / ACCOUNTS_DIR / f"{args.name}.yaml"
     duplicate = _existing_name_problem(data, args.name, target)
     if duplicate:
@@ -121,8 +138,7 @@ def run(args: argparse.Namespace) -> int:
     problems = check_on_copy(root, target.name, content)
     if problems:
         return report(problems, "account request")
-    target.parent.mkdir(exist_ok=True)
-    target.write_text(content, encoding="utf-8")
+    write_atomically(target, content)
     data = load_org(root)
     account = data.account(args.name)
     print(f"wrote {show_path(target)}; open a pull request with this new file:\n")

@@ -197,11 +197,16 @@ def policy_config_for(stack: str, explicit: str | None, root: Path = PROJECT_ROO
     if not explicit and not path.is_file():
         return {}
     try:
-        data = json.loads(path.read_text())
+        data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"--policy-config {explicit}: no such file") from None
     except json.JSONDecodeError as error:
         raise ConfigError(f"{path}: not valid JSON ({error})") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{path}: not UTF-8 JSON text (byte 0x{error.object[error.start]:02x} at offset "
+                          f"{error.start})") from None
+    except OSError as error:
+        raise ConfigError(f"--policy-config {path}: cannot be read ({error.strerror or error})") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: must be a JSON object of policy name -> settings")
     return data
@@ -327,6 +332,13 @@ def plan_document(plan: Plan) -> dict[str, Any]:
     }
 
 
+def error_document(message: str, stack: str) -> dict[str, Any]:
+    """The ``--json`` document of a refused plan: the messages, one per line, and exit code 2."""
+    return {"stack": stack, "error": "invalid configuration",
+            "messages": [line for line in message.splitlines() if line.strip()],
+            "summary": {"exitCode": EXIT_INVALID}}
+
+
 def run(args: argparse.Namespace) -> int:
     progress = Progress()
     if not args.stack and not args.program:
@@ -343,6 +355,8 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as error:
         progress.finish()
         print(f"error: {error}", file=sys.stderr)
+        if args.json:  # a CI artifact is never empty: the refusal as a document
+            print(json.dumps(error_document(str(error), args.stack), indent=2))
         return EXIT_INVALID
     except Exception as error:
         if not args.program:

@@ -5,6 +5,10 @@ one-time ``aws:scheduler/schedule:Schedule`` (``at(YYYY-MM-DDTHH:MM:SS)``, UTC) 
 now + the maximum TTL; every taggable resource carries ``expires-at``; and nothing may survive
 ``pulumi destroy``: no ``protect``, no deletion protection, no bucket without ``forceDestroy``.
 (The analyzer protocol does not carry ``retainOnDelete``; the foundation's conventions refuse it.)
+
+Facts about one resource (``expires-at``, deletability) are resource policies: the engine runs
+them before it creates the resource, so ``pulumi up`` stops before the damage. Only the teardown
+schedule and the TTL need the whole stack (the ``AnalyzeStack`` call comes after the resources).
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from typing import Any
 from pulumi_policy import EnforcementLevel, Severity
 
 from groundwork_policies.config import EXEMPT_TYPES, MAX_TTL_HOURS, prop, schema
-from groundwork_policies.framework import Context, Finding, Resource, stack_policy
+from groundwork_policies.framework import Context, Finding, Resource, resource_policy, stack_policy
 from groundwork_policies.tagging import is_taggable
 from groundwork_policies.values import UNKNOWN
 
@@ -39,6 +43,10 @@ TEARDOWN_SCHEMA = schema(
     exemptTypes={**EXEMPT_TYPES, "default": []},
 )
 DELETABLE_SCHEMA = schema(exemptTypes={**EXEMPT_TYPES, "default": []})
+EXPIRES_AT_SCHEMA = schema(
+    maxTtlHours=prop("integer", MAX_TTL_HOURS, "latest allowed expires-at, in hours from now", minimum=1),
+    exemptTypes={**EXEMPT_TYPES, "default": []},
+)
 
 
 def _utc(text: str) -> datetime | None:
@@ -65,23 +73,29 @@ def check_teardown(resources: list[Resource], ctx: Context) -> Iterable[Finding]
                       f"with an {SCHEDULE}); none found", check="schedule")
     for schedule in schedules:
         yield from _check_schedule(schedule, ctx, latest)
-    for resource in resources:
-        if not resource.type.startswith("aws:") or not is_taggable(resource.type, resource.props):
-            continue
-        tags = resource.effective_tags
-        if not isinstance(tags, Mapping):
-            continue
-        value = tags.get("expires-at")
-        if value is UNKNOWN:
-            continue
-        if not isinstance(value, str) or not value:
-            yield Finding(f"'{resource.name}' has no expires-at tag", resource=resource, check="expires-at")
-        elif (when := _utc(value)) is None:
-            yield Finding(f"'{resource.name}' expires-at={value!r} is not an ISO date-time",
-                          resource=resource, check="expires-at")
-        elif when > latest:
-            yield Finding(f"'{resource.name}' expires-at={value} is later than now + "
-                          f"{ctx.settings['maxTtlHours']}h", resource=resource, check="expires-at")
+
+
+def check_expires_at(resource: Resource, ctx: Context) -> Iterable[Finding]:
+    """Every taggable AWS resource of an EPHEMERAL stack says when it expires, within the maximum TTL."""
+    if not ctx.stack.is_ephemeral:
+        return
+    if not resource.type.startswith("aws:") or not is_taggable(resource.type, resource.props):
+        return
+    tags = resource.effective_tags
+    if not isinstance(tags, Mapping):
+        return
+    value = tags.get("expires-at")
+    if value is UNKNOWN:
+        return
+    latest = ctx.now + timedelta(hours=int(ctx.settings["maxTtlHours"]))
+    if not isinstance(value, str) or not value:
+        yield Finding(f"'{resource.name}' has no expires-at tag", check="expires-at")
+    elif (when := _utc(value)) is None:
+        yield Finding(f"'{resource.name}' expires-at={value!r} is not an ISO date-time (e.g. 2026-11-24T18:00:00Z)",
+                      check="expires-at")
+    elif when > latest:
+        yield Finding(f"'{resource.name}' expires-at={value} is later than now + "
+                      f"{ctx.settings['maxTtlHours']}h", check="expires-at")
 
 
 def _check_schedule(schedule: Resource, ctx: Context, latest: datetime) -> Iterable[Finding]:
@@ -107,39 +121,47 @@ def _check_schedule(schedule: Resource, ctx: Context, latest: datetime) -> Itera
                       resource=schedule, check="ttl")
 
 
-def check_deletable(resources: list[Resource], ctx: Context) -> Iterable[Finding]:
+def check_deletable(resource: Resource, ctx: Context) -> Iterable[Finding]:
+    """Nothing in an EPHEMERAL stack may block ``pulumi destroy``."""
     if not ctx.stack.is_ephemeral:
         return
-    for resource in resources:
-        if resource.protect:
-            yield Finding(f"'{resource.name}' is protected: `pulumi destroy` of the EPHEMERAL stack would fail",
-                          resource=resource, check="protect")
-        if not resource.type.startswith("aws:"):
-            continue
-        for key, blocking in DELETION_PROTECTION.items():
-            value = resource.props.get(key)
-            if value is not UNKNOWN and value is not None and value in blocking:
-                yield Finding(f"'{resource.name}' sets {key}={value!r}: teardown could not delete it",
-                              resource=resource, check="deletion-protection")
-        if resource.type in BUCKETS:
-            force = resource.props.get("forceDestroy")
-            if force is not UNKNOWN and force is not True:
-                yield Finding(f"bucket '{resource.name}' has no forceDestroy: teardown fails once it holds objects",
-                              resource=resource, check="force-destroy")
+    if resource.protect:
+        yield Finding(f"'{resource.name}' is protected: `pulumi destroy` of the EPHEMERAL stack would fail",
+                      check="protect")
+    if not resource.type.startswith("aws:"):
+        return
+    for key, blocking in DELETION_PROTECTION.items():
+        value = resource.props.get(key)
+        if value is not UNKNOWN and value is not None and value in blocking:
+            yield Finding(f"'{resource.name}' sets {key}={value!r}: teardown could not delete it",
+                          check="deletion-protection")
+    if resource.type in BUCKETS:
+        force = resource.props.get("forceDestroy")
+        if force is not UNKNOWN and force is not True:
+            yield Finding(f"bucket '{resource.name}' has no forceDestroy: teardown fails once it holds objects",
+                          check="force-destroy")
 
 
 def policies() -> list:
     return [
         stack_policy(
             name="ephemeral-teardown",
-            description="An EPHEMERAL stack schedules its own teardown within the maximum TTL and tags "
-                        "every resource with expires-at.",
+            description="An EPHEMERAL stack schedules its own teardown within the maximum TTL.",
             check=check_teardown,
             enforcement_level=EnforcementLevel.MANDATORY, severity=Severity.HIGH, config_schema=TEARDOWN_SCHEMA,
             remediation_steps="Let components/program.py add EphemeralTeardown (groundwork:teardown config) and "
                               "keep groundwork:ttlHours within the maximum.",
         ),
-        stack_policy(
+        resource_policy(
+            name="ephemeral-expires-at",
+            description="Every taggable resource of an EPHEMERAL stack carries an expires-at tag within the "
+                        "maximum TTL.",
+            check=check_expires_at,
+            enforcement_level=EnforcementLevel.MANDATORY, severity=Severity.HIGH, config_schema=EXPIRES_AT_SCHEMA,
+            remediation_steps="Declare the resource through the Groundwork program (its conventions tag expires-at "
+                              "= deploy time + groundwork:ttlHours), or tag it with an ISO date-time yourself.",
+        ),
+        resource_policy(
             name="ephemeral-deletable",
             description="Nothing in an EPHEMERAL stack survives pulumi destroy: no protect, no deletion "
                         "protection, buckets with forceDestroy.",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from components.settings import referenced_config_keys
 from tests.conftest import stack_config
 
 OAUTH_DESTINATION: dict[str, Any] = {
@@ -49,7 +50,8 @@ def bus_settings(**bus_overrides: Any) -> dict[str, Any]:
 
 
 def bus_config(settings: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
-    values = {"eventBuses": settings if settings is not None else bus_settings(),
-              "partnerClientSecret": "s3cr3t-value"}
+    values: dict[str, Any] = {"eventBuses": settings if settings is not None else bus_settings()}
+    if "partnerClientSecret" in referenced_config_keys(values["eventBuses"]):  # an unused key is refused
+        values["partnerClientSecret"] = "s3cr3t-value"
     values.update(extra)
     return stack_config(**values)

@@ -201,7 +201,7 @@ def test_bad_names_and_settings(run):
 def test_invalid_consumer_filter_pattern(run):
     subscribers = {"a": {"consumers": [{"name": "x", "functionArn": "arn:aws:lambda:eu-west-1:123456789012:function:x",
                                         "filter": {"body": {"type": "order.placed"}}}]}}
-    assert_refused(run, fanout_config(subscribers=subscribers), "consumers.0.filter", "not a valid event pattern")
+    assert_refused(run, fanout_config(subscribers=subscribers), "consumers[0].filter", "not a valid event pattern")
 
 
 def test_component_used_directly_refuses_before_registering_anything(run):

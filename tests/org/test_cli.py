@@ -185,6 +185,22 @@ def test_plan_of_the_example_org_stack():
     assert set(document["outputs"]["accountIds"]) == {a.name for a in load_org(EXAMPLE_ORG).accounts}
 
 
+@pytest.mark.parametrize("name", ["", " ", ".hidden", "a/b"])
+def test_a_refused_name_writes_nothing_and_never_fails_with_a_traceback(capsys, org_copy: Path, name: str):
+    before = sorted(p.relative_to(org_copy) for p in org_copy.rglob("*"))
+    code, out, err = vend(capsys, org_copy, name=name)
+    assert code == 2 and out == ""
+    assert "--name: must be 3-50 characters" in err and repr(name) in err
+    assert sorted(p.relative_to(org_copy) for p in org_copy.rglob("*")) == before
+
+
+def test_a_purpose_with_a_line_break_is_refused(capsys, org_copy: Path):
+    code, _, err = vend(capsys, org_copy, "--purpose", "first line\nsecond: line")
+    assert code == 2
+    assert "purpose: must be one line of text" in err and "'first line\\nsecond: line'" in err
+    assert not (org_copy / "accounts" / "payments-dev.yaml").exists()
+
+
 def test_vend_never_writes_outside_the_accounts_folder(capsys, org_copy: Path):
     code, _, err = vend(capsys, org_copy, name="../escaped")
     assert code == 2 and "name: must be 3-50 characters" in err

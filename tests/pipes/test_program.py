@@ -220,7 +220,7 @@ def test_a_refused_design_declares_nothing(run):
             pulumi.export("error", str(error))
 
     result = run(program)
-    assert "allow_trace_in_production=True" in result.stack_outputs["error"]
+    assert "logging.allowTraceInProduction is true" in result.stack_outputs["error"]
     assert result.resources == []
 
 

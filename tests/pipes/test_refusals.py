@@ -174,7 +174,7 @@ def test_sns_fifo_topic_target(run):
 
 def test_trace_logging_in_production(run):
     message = refused(run, source=FROM_QUEUE, target=TO_LAMBDA, logging=LoggingSettings(level="TRACE"))
-    assert "TRACE" in message and "allow_trace_in_production=True" in message
+    assert "TRACE" in message and "logging.allowTraceInProduction is true" in message
 
 
 def test_trace_logging_allowed_when_explicit_or_not_production(run):

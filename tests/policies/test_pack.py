@@ -41,7 +41,7 @@ def test_every_policy_is_described_and_configurable(info):
 
 
 def test_security_stage_and_ephemeral_policies_are_mandatory(info):
-    for name in ("stage-usage", "ephemeral-teardown", "ephemeral-deletable", "s3-bucket-baseline",
+    for name in ("stage-usage", "ephemeral-teardown", "ephemeral-deletable", "ephemeral-expires-at", "s3-bucket-baseline",
                  "queue-topic-encryption", "iam-no-admin-wildcard", "lambda-runtime", "kms-key-rotation",
                  "ses-receipt-rule-security", "required-tags"):
         assert info.policy(name).enforcement_level == "mandatory", name

@@ -90,4 +90,4 @@ def test_waiver_on_ephemeral_deletable(run_case):
                                                           "groundwork:waiver:ephemeral-deletable":
                                                               f"shared fixture table expires={FUTURE}"})})
     found = run_case(Case("w", [*teardown(), protected], env=EPH))
-    assert _names(found) == [("waived-stack-findings", "advisory")]
+    assert _names(found) == [("waived-findings", "advisory")]

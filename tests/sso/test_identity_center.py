@@ -171,9 +171,11 @@ def test_invalid_sso_data_stops_before_any_resource(run, tmp_path):
     assert "assignments[0].targets[0]: unknown OU 'Workloads/Foo'" in str(raised.value)
 
 
-def test_an_org_without_the_targeted_accounts_is_refused(run):
+def test_an_org_without_the_targeted_accounts_plans_no_grant_there(run):
+    """An empty OU is legal in AWS (an account is being removed): no refusal, no assignment there."""
     org = example_org()
     org.accounts = [a for a in org.accounts if a.name != "shared-services"]
-    with pytest.raises(ConfigError) as raised:
-        run_sso(run, org=org)
-    assert "OU 'Infrastructure' has no accounts" in str(raised.value)
+    result = run_sso(run, org=org)
+    assert result.of_type("aws:ssoadmin/accountAssignment:AccountAssignment")
+    assert not [r for r in result.of_type("aws:ssoadmin/accountAssignment:AccountAssignment")
+                if "shared-services" in r.name]

@@ -79,9 +79,16 @@ def test_unknown_names_are_all_reported_with_file_and_entry(tmp_path):
         f"{where}: assignments[2].targets[1]: unknown account or OU 'billing' (no account request "
         "org/accounts/billing.yaml; known OUs: Infrastructure, Sandbox, Security, Workloads, "
         "Workloads/NonProd, Workloads/Prod)",
-        f"{where}: assignments[2].targets[2]: OU 'Sandbox' has no accounts (nested OUs included); "
-        "remove it or add an account",
     ]
+
+
+def test_an_ou_without_accounts_is_a_warning_not_an_error(tmp_path):
+    """Removing an OU's last account (step 2 of the documented removal) must never break CI."""
+    data = base()
+    data["assignments"].append({"group": "Admin", "permissionSet": "AdministratorAccess", "targets": ["Sandbox"]})
+    sso = load_sso(write(tmp_path, data), example_org())
+    assert sso.warnings == [f"{tmp_path.as_posix()}/sso.yaml: assignments[4].targets[0]: OU 'Sandbox' has no "
+                            "accounts (nested OUs included), so this target grants nothing for now"]
 
 
 def test_permission_set_names_over_32_characters_are_refused_not_truncated(tmp_path):
@@ -98,7 +105,7 @@ def test_session_duration_must_be_iso8601_between_1_and_12_hours(tmp_path, durat
     data["permissionSets"][1]["sessionDuration"] = duration
     problems = problems_of(write(tmp_path, data))
     assert problems == [f"{tmp_path.as_posix()}/sso.yaml: permissionSets[1].sessionDuration: must be an "
-                        "ISO 8601 duration from PT1H to PT12H (e.g. PT4H, PT1H30M)"]
+                        f"ISO 8601 duration from PT1H to PT12H (e.g. PT4H, PT1H30M) (got {duration!r})"]
 
 
 @pytest.mark.parametrize("duration", ["PT1H", "PT1H30M", "PT12H", "PT90M"])
@@ -120,7 +127,7 @@ def test_shape_errors_name_the_entry_and_are_collected(tmp_path):
     text = "\n".join(problems)
     assert "permissionSets[2].permissionsBoundary: give exactly one of managedPolicyArn or customerManagedPolicy" in text
     assert "permissionSets[3].managedPolicies: 'ReadOnlyAccess' is not an AWS managed policy ARN" in text
-    assert "assignments[0].role is not a known setting" in text
+    assert "assignments[0].role: is not a known key; allowed keys: group, permissionSet, targets" in text
     # duplicates are checked once the shape is valid: fix the shape and they show up
     data["permissionSets"][2].pop("permissionsBoundary")
     data["permissionSets"][3]["managedPolicies"] = ["arn:aws:iam::aws:policy/ReadOnlyAccess"]
@@ -146,10 +153,10 @@ def test_inline_policy_is_kept_as_the_json_document(tmp_path):
 
 
 def test_missing_and_malformed_files_are_clear(tmp_path):
-    assert problems_of(tmp_path / "nope.yaml") == [f"{(tmp_path / 'nope.yaml').as_posix()}: file not found"]
+    assert problems_of(tmp_path / "nope.yaml") == [f"{(tmp_path / 'nope.yaml').as_posix()}: (file): file not found"]
     bad = tmp_path / "bad.yaml"
     bad.write_text("groups: [\n")
-    assert problems_of(bad)[0].startswith(f"{bad.as_posix()}: not valid YAML")
+    assert problems_of(bad)[0].startswith(f"{bad.as_posix()}: (file): not valid YAML")
 
 
 def test_sso_problems_are_org_validation_errors(tmp_path):
@@ -157,4 +164,41 @@ def test_sso_problems_are_org_validation_errors(tmp_path):
 
     with pytest.raises(OrgValidationError) as raised:
         load_sso(tmp_path / "missing.yaml", example_org())
-    assert raised.value.problems == [f"{(tmp_path / 'missing.yaml').as_posix()}: file not found"]
+    assert raised.value.problems == [f"{(tmp_path / 'missing.yaml').as_posix()}: (file): file not found"]
+
+
+@pytest.mark.parametrize(("text", "fragment"), [
+    ("", "(file): must be a mapping with groups, permissionSets and assignments (got an empty file)"),
+    ("# every group removed\n", "to remove all access write each as an empty list"),
+    ("groups: []\npermissionSets: []\n", "assignments: is required (write an empty list [] to declare none)"),
+    ("groups: []\ngroups: []\npermissionSets: []\nassignments: []\n", "(line 2): key 'groups' is given twice"),
+    ("groups: &g []\npermissionSets: *g\nassignments: []\n", "aliases are not allowed in data files"),
+])
+def test_an_emptied_or_ambiguous_file_never_removes_access_silently(tmp_path, text, fragment):
+    path = tmp_path / "sso.yaml"
+    path.write_text(text)
+    problems = problems_of(path)
+    assert any(p.startswith(f"{path.as_posix()}: ") and fragment in p for p in problems), problems
+
+
+def test_explicit_empty_lists_remove_everything(tmp_path):
+    path = tmp_path / "sso.yaml"
+    path.write_text("groups: []\npermissionSets: []\nassignments: []\n")
+    sso = load_sso(path, example_org())
+    assert (sso.groups, sso.permission_sets, sso.assignments) == ([], [], [])
+
+
+@pytest.mark.parametrize("relay", ["javascript:alert(1)", "http://console.aws.amazon.com/", "console.aws.amazon.com"])
+def test_relay_state_must_be_an_https_url(tmp_path, relay):
+    data = base()
+    data["permissionSets"][2]["relayState"] = relay
+    problems = problems_of(write(tmp_path, data))
+    assert problems == [f"{tmp_path.as_posix()}/sso.yaml: permissionSets[2].relayState: must be an https:// URL "
+                        f"of 1-240 characters (e.g. https://console.aws.amazon.com/...) (got {relay!r})"]
+
+
+def test_a_too_long_permission_set_name_is_named(tmp_path):
+    data = base()
+    data["permissionSets"][0]["name"] = "A" * 37
+    [problem] = problems_of(write(tmp_path, data))
+    assert "permissionSets[0].name: is 37 characters" in problem and repr("A" * 37) in problem
