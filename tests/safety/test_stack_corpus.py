@@ -184,7 +184,7 @@ EXAMPLE_OVERRIDES: dict[str, tuple[str, list[str], tuple[str, ...]]] = {
                                    "did you mean 'closeOnDeletion'?", "known settings: path, ")),
     "nested-setting-in-a-map": ("events-dev", ["groundwork:fanouts.orders.subscribers.billing.filtr=1"],
                                 ("groundwork:fanouts.orders.subscribers.billing.filtr is not a known setting",
-                                 "did you mean 'filter'?", "known settings: filter, consumers")),
+                                 "did you mean 'filter'?", "known settings: filter, samples, consumers")),
     "retention-by-path-override": ("events-dev", ["groundwork:pipes.logging.retentionInDays=45"],
                                    ("groundwork:pipes.logging.retentionInDays = 45", "one of 1, 3, 5")),
 }

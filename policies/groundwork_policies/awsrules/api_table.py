@@ -106,6 +106,10 @@ TABLE: dict[str, Api] = {
     "aws:iam/policy:Policy": Api("iam", "CreatePolicy", {"name": "PolicyName", "namePrefix": "-",
                                                           "policy": "PolicyDocument"}),
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": Api("iam", "AttachRolePolicy", {"role": "RoleName"}),
+    "aws:secretsmanager/secret:Secret": Api("secretsmanager", "CreateSecret", {
+        "namePrefix": "-", "replicas": "AddReplicaRegions",
+        "recoveryWindowInDays": "DeleteSecret:RecoveryWindowInDays", "policy": "PutResourcePolicy:ResourcePolicy"}),
+    "aws:secretsmanager/secretVersion:SecretVersion": Api("secretsmanager", "PutSecretValue"),
     "aws:ssm/parameter:Parameter": Api("ssm", "PutParameter", {"insecureValue": "Value", "overwrite": "-"}),
     "aws:route53/record:Record": Api("route53", "ChangeResourceRecordSets", {
         "zoneId": "HostedZoneId", "name": "ChangeBatch.Changes.ResourceRecordSet.Name",
