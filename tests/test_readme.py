@@ -94,3 +94,14 @@ def test_the_shown_org_diagram_is_what_the_diagram_command_prints(page):
 
     (shown,) = [b.text.strip() for b in blocks(ROOT / page) if b.lang == "mermaid"]
     assert shown == mermaid(load_org(ROOT / "org")), f"{page}: regenerate with python -m org diagram"
+
+
+def test_the_shown_plan_output_is_what_the_plan_prints():
+    """Every line of the README's `make plan` sample (but the elisions) appears in the real output, in order."""
+    (sample,) = [b.text for b in blocks(README) if b.lang == "text" and b.text.startswith("$ make plan")]
+    shown = [line for line in sample.splitlines()[1:] if line.strip() not in ("...", "")]
+    result = subprocess.run(["bash", "-c", ". .venv/bin/activate && python -m org plan --stack org"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300)
+    printed = iter(result.stdout.splitlines())
+    for line in shown:
+        assert any(candidate == line for candidate in printed), f"README shows {line!r}; the plan does not print it there"
