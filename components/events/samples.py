@@ -41,6 +41,9 @@ def load_json_document(path: Path) -> Any:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise ValueError(f"{path}: cannot read: {error.strerror or error}") from None
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{path}: not UTF-8 text (byte 0x{error.object[error.start]:02x} at offset {error.start}); "
+                         "an event or pattern file is JSON or JSON5") from None
     try:
         return json.loads(text, parse_float=parse_pattern_number)
     except ValueError:

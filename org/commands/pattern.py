@@ -29,6 +29,17 @@ EXIT_ALL_MATCH, EXIT_SOME_DO_NOT, EXIT_INVALID = 0, 1, 2
 PIPES_FILTER_MAX_LENGTH = 4096
 
 
+def positive_int(text: str) -> int:
+    """A limit given on the command line: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not a length; give a whole number of at least 1")
+    return value
+
+
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "pattern", help="test EventBridge event patterns and SNS filter policies on event files",
@@ -41,7 +52,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                       help="the event pattern (JSON or JSON5)")
     test.add_argument("--event", required=True, action="append", type=Path, metavar="FILE", dest="events",
                       help="an event (JSON or JSON5); repeat for several")
-    test.add_argument("--max-length", type=int, default=None, metavar="N",
+    test.add_argument("--max-length", type=positive_int, default=None, metavar="N",
                       help="also refuse patterns longer than N characters")
     test.add_argument("--pipes", action="store_true",
                       help="check as an EventBridge Pipes filter: 4,096 characters, no bus-only operators")

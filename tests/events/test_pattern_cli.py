@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import ROOT
 
 PATTERN = {"source": ["shop.orders"], "detail": {"price": [{"numeric": [">", 100]}]}}
@@ -80,6 +82,23 @@ def test_max_length_and_unreadable_files_exit_2(tmp_path):
     assert not_an_object.returncode == 2
     assert not_an_object.stdout == ""  # nothing is reported before every input is known to be usable
     assert "list.json: an event must be a JSON object" in not_an_object.stderr
+
+
+def test_a_binary_event_file_is_named(tmp_path):
+    pattern = write(tmp_path / "pattern.json", PATTERN)
+    (tmp_path / "photo.json").write_bytes(b"\x89PNG\r\n\x1a\n\x00\xff")
+    result = cli("--pattern", pattern, "--event", tmp_path / "photo.json")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"{tmp_path / 'photo.json'}: not UTF-8 text (byte 0x89 at offset 0)" in result.stderr
+
+
+@pytest.mark.parametrize("limit", ["-5", "0", "ten"])
+def test_max_length_must_be_a_positive_whole_number(tmp_path, limit):
+    pattern = write(tmp_path / "pattern.json", PATTERN)
+    event = write(tmp_path / "event.json", {"source": "shop.orders"})
+    result = cli("--pattern", pattern, "--event", event, "--max-length", limit)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"argument --max-length: {limit!r}" in result.stderr or f"argument --max-length: {limit} " in result.stderr
 
 
 def test_pipes_flag_refuses_bus_only_operators(tmp_path):
