@@ -15,7 +15,7 @@ from typing import Any, Literal, get_args
 import pulumi
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from components.errors import ConfigError, describe_value
+from .errors import ConfigError, describe_value
 
 NAMESPACE = "groundwork"
 STAGES = ("dev", "test", "staging", "prod", "sandbox")

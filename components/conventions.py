@@ -21,8 +21,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.context import NAMESPACE, StackContext
-from components.errors import ConfigError
+from .context import NAMESPACE, StackContext
+from .errors import ConfigError
 
 SSM_PARAMETER = "aws:ssm/parameter:Parameter"
 IAM_ROLE = "aws:iam/role:Role"

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from groundwork.context import context_from_mapping, load_context
+from groundwork.errors import ConfigError
 
-from components.context import context_from_mapping, load_context
-from components.errors import ConfigError
 from tests.conftest import FIXED_NOW, stack_config
 
 GOOD = {"context": "shop", "stage": "dev", "owner": "team-shop@example.com", "usage": "EPHEMERAL"}
@@ -81,7 +81,7 @@ def test_non_numeric_ttl_is_named(run):
 
 
 def test_program_stops_before_declaring_anything(run):
-    from components.program import build
+    from features.program import build
     from org.plan.mocks import GroundworkMocks
 
     class CountingMocks(GroundworkMocks):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 import pulumi_aws as aws
+from groundwork.context import load_context
+from groundwork.conventions import apply_conventions
 
-from components.context import load_context
-from components.conventions import apply_conventions
 from tests.conftest import ROOT
 
 

@@ -16,14 +16,14 @@ import pulumi
 import pulumi_aws as aws
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from components.buses.limits import (
+from ..context import StackContext
+from .limits import (
     API_DESTINATION_METHODS,
     MAX_ENDPOINT_LENGTH,
     MAX_INVOCATION_RATE,
     MIN_INVOCATION_RATE,
     REFUSED_HTTP_METHODS,
 )
-from components.context import StackContext
 
 AuthType = Literal["API_KEY", "BASIC", "OAUTH_CLIENT_CREDENTIALS"]
 PLAIN_SECRET_KEYS = {"value": "valueConfig", "password": "passwordConfig", "clientSecret": "clientSecretConfig"}

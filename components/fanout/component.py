@@ -13,19 +13,19 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components.buses.limits import MAX_FILTER_POLICIES_PER_TOPIC
-from components.buses.queues import (
+from ..buses.limits import MAX_FILTER_POLICIES_PER_TOPIC
+from ..buses.queues import (
     QueueSettings,
     allow_send,
     dead_letter_queue,
     depth_alarm,
     queue_with_redrive,
 )
-from components.context import StackContext
-from components.errors import ConfigError
-from components.events.samples import SampleEvents, load_sample_events
-from components.fanout.consumers import QueueConsumer, check_queue_consumers, wire_consumers
-from components.fanout.filter_policy import (
+from ..context import StackContext
+from ..errors import ConfigError
+from ..events.samples import SampleEvents, load_sample_events
+from .consumers import QueueConsumer, check_queue_consumers, wire_consumers
+from .filter_policy import (
     CloudEventsFilter,
     FilterPolicyError,
     build_filter_policy,

@@ -12,8 +12,8 @@ from typing import Any, ClassVar, Literal
 
 import pulumi
 
-from components.pipes.policy import AwsScope, Statement
-from components.pipes.targets import HttpParameters, timeout_problem
+from .policy import AwsScope, Statement
+from .targets import HttpParameters, timeout_problem
 
 
 @dataclass(kw_only=True)

@@ -16,7 +16,7 @@ from typing import Literal
 import pulumi
 import pulumi_aws as aws
 
-from components.context import StackContext
+from ..context import StackContext
 
 METRIC_NAMESPACE = "AWS/EventBridge/Pipes"
 ALARM_METRICS = ("ExecutionFailed", "ExecutionThrottled", "ExecutionTimeout")

@@ -24,7 +24,7 @@ from typing import Any, ClassVar, Literal
 
 import pulumi
 
-from components.pipes.policy import AwsScope, Statement, kms_decrypt
+from .policy import AwsScope, Statement, kms_decrypt
 
 StreamStart = Literal["TRIM_HORIZON", "LATEST"]
 KinesisStart = Literal["TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"]

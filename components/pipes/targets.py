@@ -13,7 +13,7 @@ from typing import Any, ClassVar, Literal
 
 import pulumi
 
-from components.pipes.policy import AwsScope, Statement, kms_decrypt
+from .policy import AwsScope, Statement, kms_decrypt
 
 InvocationType = Literal["REQUEST_RESPONSE", "FIRE_AND_FORGET"]
 SYNC_CEILING_SECONDS = 300  # a pipe execution, enrichment and target included, lasts at most 5 minutes

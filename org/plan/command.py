@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from groundwork.errors import ConfigError
 
-from components.errors import ConfigError
 from org.plan import markdown
 from org.plan.analyzer import (
     Diagnostic,

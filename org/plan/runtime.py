@@ -23,6 +23,7 @@ from typing import Any
 
 import pulumi
 from google.protobuf import struct_pb2
+from groundwork import cycle_breaker
 from pulumi import _types as pulumi_types
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import resource as sdk_resource
@@ -30,7 +31,6 @@ from pulumi.runtime import rpc, settings
 from pulumi.runtime.proto import resource_pb2, source_pb2
 from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
-from components import cycle_breaker
 from org.plan.mocks import GroundworkMocks
 
 STACK_TYPE = "pulumi:pulumi:Stack"

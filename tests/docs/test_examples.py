@@ -30,10 +30,10 @@ import jsonschema
 import pulumi_aws as aws
 import pytest
 import yaml
+from groundwork.context import load_context
+from groundwork.conventions import apply_conventions
+from groundwork.errors import ConfigError
 
-from components.context import load_context
-from components.conventions import apply_conventions
-from components.errors import ConfigError
 from org.loader import load_org
 from org.plan.analyzer import PolicyPackProcess
 from org.plan.command import _run_program

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from groundwork.errors import ConfigError
+from groundwork.events.samples import SampleEvents, check_sample_events
 from pydantic import ValidationError
-
-from components.errors import ConfigError
-from components.events.samples import SampleEvents, check_sample_events
 
 PATTERN = {"source": ["shop.orders"], "detail": {"total": [{"numeric": [">=", 100]}]}}
 BIG = {"source": "shop.orders", "detail": {"total": 120}}

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pulumi
+from groundwork.context import NAMESPACE, load_context
+from groundwork.conventions import apply_conventions
 
-from components.context import NAMESPACE, load_context
-from components.conventions import apply_conventions
-from components.program import Program
+from features.program import Program
 from tests.sso.stand_in import StandInOrg, publish_org
 
 
