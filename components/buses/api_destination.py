@@ -17,6 +17,7 @@ import pulumi_aws as aws
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..context import StackContext
+from ..conventions import with_conventions
 from .limits import (
     API_DESTINATION_METHODS,
     MAX_ENDPOINT_LENGTH,
@@ -208,7 +209,7 @@ class ApiDestination(pulumi.ComponentResource):
     """Connection + API destination + the role EventBridge rules assume to invoke it."""
 
     def __init__(self, name: str, args: ApiDestinationArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("groundwork:events:ApiDestination", name, None, opts)
+        super().__init__("groundwork:events:ApiDestination", name, None, with_conventions(args.context, opts))
         ctx, settings = args.context, args.settings
         child = pulumi.ResourceOptions(parent=self)
         secret = pulumi.Output.secret(args.secret)

@@ -14,6 +14,7 @@ import pulumi_aws as aws
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..context import StackContext
+from ..conventions import with_conventions
 from ..errors import ConfigError
 from ..events.patterns import PatternError, validate_pattern
 from ..fanout.consumers import wire_consumers
@@ -172,7 +173,7 @@ class EventBusPlatform(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: EventBusArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         check_bus(f"EventBusPlatform '{name}'", args)
-        super().__init__("groundwork:events:EventBusPlatform", name, None, opts)
+        super().__init__("groundwork:events:EventBusPlatform", name, None, with_conventions(args.context, opts))
         ctx, settings = args.context, args.settings
         child = pulumi.ResourceOptions(parent=self)
         self.bus = aws.cloudwatch.EventBus(

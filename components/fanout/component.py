@@ -22,6 +22,7 @@ from ..buses.queues import (
     queue_with_redrive,
 )
 from ..context import StackContext
+from ..conventions import with_conventions
 from ..errors import ConfigError
 from ..events.samples import SampleEvents, load_sample_events
 from .consumers import QueueConsumer, check_queue_consumers, wire_consumers
@@ -104,7 +105,7 @@ class CloudEventsFanout(pulumi.ComponentResource):
         if not args.subscribers:
             raise ConfigError(f"CloudEventsFanout '{name}': at least one subscriber is required")
         policies = subscriber_policies(name, args.subscribers)  # refusals before registering
-        super().__init__("groundwork:events:CloudEventsFanout", name, None, opts)
+        super().__init__("groundwork:events:CloudEventsFanout", name, None, with_conventions(args.context, opts))
         self.filter_policies = policies
         ctx = args.context
         child = pulumi.ResourceOptions(parent=self)

@@ -16,6 +16,7 @@ import pulumi
 import pulumi_aws as aws
 
 from ..context import StackContext
+from ..conventions import with_conventions
 from ..errors import ConfigError
 from ..events.patterns import pattern_json
 from .enrichments import Enrichment
@@ -135,7 +136,7 @@ class EventPipe(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: EventPipeArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         design = plan_pipe(name, args)
-        super().__init__("groundwork:pipes:EventPipe", name, None, opts)
+        super().__init__("groundwork:pipes:EventPipe", name, None, with_conventions(args.context, opts))
         for note in design.notes:
             pulumi.log.warn(f"EventPipe '{name}': {note}", resource=self)
         child = pulumi.ResourceOptions(parent=self)

@@ -21,27 +21,34 @@ REPO = Path(__file__).resolve().parents[3]
 SOURCE = REPO / "components"  # the library's source folder in this repository
 
 
-def _library() -> tuple[str, Path]:
-    """(import name, folder) of the library: the installed ``groundwork``, else the repository's source."""
+def _library() -> Path:
+    """The folder of the ``groundwork`` package: the installed library, else the repository's source
+    folder, registered under the library's name (it is imported by no other name)."""
     spec = importlib.util.find_spec("groundwork")
-    if spec is not None and spec.submodule_search_locations:
-        return "groundwork", Path(next(iter(spec.submodule_search_locations)))
-    if (SOURCE / "events" / "patterns.py").is_file() and str(REPO) not in sys.path:
-        sys.path.append(str(REPO))
-    return "components", SOURCE
+    if spec is None and (SOURCE / "__init__.py").is_file():
+        spec = importlib.util.spec_from_file_location("groundwork", SOURCE / "__init__.py",
+                                                      submodule_search_locations=[str(SOURCE)])
+        if spec is not None and spec.loader is not None:
+            module = importlib.util.module_from_spec(spec)
+            sys.modules["groundwork"] = module
+            spec.loader.exec_module(module)
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("the groundwork library is not installed in the pack's venv and its source "
+                          f"folder {SOURCE} is missing")
+    return Path(next(iter(spec.submodule_search_locations)))
 
 
 @functools.cache
 def patterns() -> ModuleType:
     """``groundwork.events.patterns`` (validate_pattern, check_pipe_support, PatternError)."""
-    name, _ = _library()
-    return importlib.import_module(f"{name}.events.patterns")
+    _library()
+    return importlib.import_module("groundwork.events.patterns")
 
 
 @functools.cache
 def templates() -> ModuleType:
     """``groundwork/pipes/templates.py`` (check_template), loaded without its package."""
-    path = _library()[1] / "pipes" / "templates.py"
+    path = _library() / "pipes" / "templates.py"
     spec = importlib.util.spec_from_file_location("groundwork_policies._pipe_templates", path)
     if spec is None or spec.loader is None:
         raise ImportError(f"{path} not found: install the groundwork library into the pack's venv")
