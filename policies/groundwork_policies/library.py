@@ -1,4 +1,5 @@
-"""The groundwork library's own event-pattern and input-template engines, reused by the pack.
+"""The groundwork library's own event-pattern and input-template engines and its stack-context
+vocabulary, reused by the pack.
 
 The pack imports them from the installed ``groundwork`` library (``pip install -e .`` of this
 repository, or the wheel). A pack venv without the library (the Pulumi CLI builds ``policies/venv``
@@ -17,7 +18,7 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
-REPO = Path(__file__).resolve().parents[3]
+REPO = Path(__file__).resolve().parents[2]
 SOURCE = REPO / "components"  # the library's source folder in this repository
 
 
@@ -45,14 +46,25 @@ def patterns() -> ModuleType:
     return importlib.import_module("groundwork.events.patterns")
 
 
-@functools.cache
-def templates() -> ModuleType:
-    """``groundwork/pipes/templates.py`` (check_template), loaded without its package."""
-    path = _library() / "pipes" / "templates.py"
-    spec = importlib.util.spec_from_file_location("groundwork_policies._pipe_templates", path)
+def _load(relative: str, name: str) -> ModuleType:
+    """A module of the library loaded by path, without its package (which would import pulumi_aws)."""
+    path = _library() / relative
+    spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
         raise ImportError(f"{path} not found: install the groundwork library into the pack's venv")
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
+
+
+@functools.cache
+def stages() -> ModuleType:
+    """``groundwork/stages.py``: STAGES, USAGES, NON_PRODUCTION_STAGES of the stack context."""
+    return _load("stages.py", "groundwork_policies._stages")
+
+
+@functools.cache
+def templates() -> ModuleType:
+    """``groundwork/pipes/templates.py`` (check_template), loaded without its package."""
+    return _load("pipes/templates.py", "groundwork_policies._pipe_templates")
