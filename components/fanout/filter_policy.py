@@ -135,10 +135,6 @@ class CloudEventsFilter:
         return cls(tuple(source), tuple(type), tuple(dataversion),
                    {k: tuple(v) for k, v in (extensions or {}).items()})
 
-    @property
-    def is_empty(self) -> bool:
-        return not (self.source or self.type or self.dataversion or any(self.extensions.values()))
-
 
 def _matcher(attribute: str, value: Matcher) -> Any:
     if isinstance(value, str):

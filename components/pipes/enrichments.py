@@ -134,8 +134,3 @@ class ApiGatewayEnrichment(_HttpEnrichment):
 
     def statements(self, scope: AwsScope) -> list[Statement]:
         return [Statement("InvokeEnrichmentApi", ("execute-api:Invoke",), (self.execute_api_arn,))]
-
-
-ENRICHMENT_TYPES: tuple[type[Enrichment], ...] = (
-    LambdaEnrichment, StepFunctionsEnrichment, ApiDestinationEnrichment, ApiGatewayEnrichment,
-)

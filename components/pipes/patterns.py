@@ -232,12 +232,3 @@ class MskToLambda(_Pattern):
     """Pattern 5: MSK -> API Gateway enrichment -> Lambda."""
 
     type_name = "groundwork:pipes:MskToLambda"
-
-
-PATTERNS: dict[str, tuple[type[_Pattern], type[_PatternArgs]]] = {
-    "sqsToStepFunctions": (SqsToStepFunctions, SqsToStepFunctionsArgs),
-    "dynamodbToEventBus": (DynamoDBStreamToEventBus, DynamoDBStreamToEventBusArgs),
-    "kinesisToFirehose": (KinesisToFirehose, KinesisToFirehoseArgs),
-    "sqsEnrichedToStepFunctions": (SqsEnrichedToStepFunctions, SqsEnrichedToStepFunctionsArgs),
-    "mskToLambda": (MskToLambda, MskToLambdaArgs),
-}

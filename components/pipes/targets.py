@@ -457,9 +457,3 @@ class BatchJobTarget(Target):
         if self.retry_attempts is not None and not 1 <= self.retry_attempts <= 10:
             return [f"retry_attempts {self.retry_attempts} must be 1..10"]
         return []
-
-
-TARGET_TYPES: tuple[type[Target], ...] = (
-    LambdaTarget, StepFunctionsTarget, SqsTarget, SnsTarget, EventBusTarget, KinesisTarget, FirehoseTarget,
-    CloudWatchLogsTarget, ApiDestinationTarget, ApiGatewayTarget, EcsTaskTarget, BatchJobTarget,
-)
