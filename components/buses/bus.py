@@ -13,11 +13,11 @@ import pulumi
 import pulumi_aws as aws
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ..consumers import wire_consumers
 from ..context import StackContext
 from ..conventions import with_conventions
 from ..errors import ConfigError
 from ..events.patterns import PatternError, validate_pattern
-from ..fanout.consumers import wire_consumers
 from ..validators import check_name
 from .api_destination import ApiDestination, ApiDestinationArgs, ApiDestinationSettings
 from .limits import (

@@ -11,10 +11,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ..consumers import LAMBDA_ARN, QueueConsumer, check_queue_consumers
 from ..errors import ConfigError
 from ..events.patterns import PatternError, validate_pattern
 from ..events.samples import SampleEvents, check_sample_events
-from ..fanout.consumers import LAMBDA_ARN, QueueConsumer, check_queue_consumers
 from ..validators import check_name
 from .limits import (
     DEFAULT_MAX_RULES_PER_BUS,

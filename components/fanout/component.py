@@ -21,11 +21,11 @@ from ..buses.queues import (
     depth_alarm,
     queue_with_redrive,
 )
+from ..consumers import QueueConsumer, check_queue_consumers, wire_consumers
 from ..context import StackContext
 from ..conventions import with_conventions
 from ..errors import ConfigError
 from ..events.samples import SampleEvents, load_sample_events
-from .consumers import QueueConsumer, check_queue_consumers, wire_consumers
 from .filter_policy import (
     CloudEventsFilter,
     FilterPolicyError,

@@ -25,6 +25,7 @@ from groundwork.buses.limits import (
     MAX_RECEIVE_COUNT,
     MIN_MESSAGE_RETENTION_SECONDS,
 )
+from groundwork.consumers import QueueConsumer
 from groundwork.context import NAMESPACE
 from groundwork.errors import ConfigError
 from groundwork.events.samples import SampleEvents
@@ -34,7 +35,6 @@ from groundwork.fanout.component import (
     CloudEventsFanoutArgs,
     Subscriber,
 )
-from groundwork.fanout.consumers import QueueConsumer
 from groundwork.fanout.filter_policy import CloudEventsFilter
 from groundwork.validators import SnsTopicArn, check_name
 from pydantic import BaseModel, ConfigDict, Field, RootModel, field_validator

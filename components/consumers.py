@@ -17,8 +17,8 @@ import pulumi
 import pulumi_aws as aws
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from ..errors import ConfigError
-from ..validators import sqs_batching_problem
+from .errors import ConfigError
+from .validators import sqs_batching_problem
 
 LAMBDA_ARN = re.compile(r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:[\w$-]+)?$")
 CONSUMER_NAME = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
@@ -63,7 +63,7 @@ class QueueConsumer(BaseModel):
     def _filter(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
         if value is None:
             return None
-        from ..events.patterns import PatternError, validate_pattern
+        from .events.patterns import PatternError, validate_pattern
 
         try:
             return validate_pattern(value)
