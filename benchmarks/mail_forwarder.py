@@ -84,7 +84,7 @@ class Bench:
         import boto3
         from moto import mock_aws
 
-        from components.mail.forwarder import handler
+        from features.mail.forwarder import handler
 
         _environment()
         self.mock = mock_aws()

@@ -15,12 +15,10 @@ from typing import Any, Literal, get_args
 import pulumi
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from components.errors import ConfigError, describe_value
+from .errors import ConfigError, describe_value
+from .stages import NON_PRODUCTION_STAGES
 
 NAMESPACE = "groundwork"
-STAGES = ("dev", "test", "staging", "prod", "sandbox")
-USAGES = ("EPHEMERAL", "POC", "PRODUCTION")
-NON_PRODUCTION_STAGES = ("dev", "sandbox")
 MAX_TTL_HOURS = 24 * 14
 CONTEXT_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,30}[a-z0-9]$")
 EMAIL_PATTERN = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")

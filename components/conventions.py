@@ -1,12 +1,14 @@
 """Stack-wide conventions applied to every resource the program declares.
 
-The Pulumi counterpart of CDK aspects: a stack transformation that merges the context tags
+The Pulumi counterpart of CDK aspects: a transformation that merges the context tags
 into every taggable AWS resource, keeps SSM parameters under ``/{stage}/{context}/``, gives every
 IAM role the stack's permissions boundary (``groundwork:roleBoundary``: the bootstrap's deploy
 role may create only roles that carry it), makes non-production resources deletable and refuses
-``protect``/``retain_on_delete`` there.
+``protect``/``retain_on_delete`` there. Each library component applies it to its own children
+(``with_conventions``); a program applies it to the resources it declares itself with
+``apply_conventions``.
 
-Legacy stack transformations run inside the SDK, so they behave the same under the real
+Legacy transformations run inside the SDK, so they behave the same under the real
 engine and under the mock runtime the tests use (new-style transforms run in the engine and
 are never called under mocks).
 """
@@ -21,8 +23,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.context import NAMESPACE, StackContext
-from components.errors import ConfigError
+from .context import NAMESPACE, StackContext
+from .errors import ConfigError
 
 SSM_PARAMETER = "aws:ssm/parameter:Parameter"
 IAM_ROLE = "aws:iam/role:Role"
@@ -136,8 +138,17 @@ def boundary_arn(ctx: StackContext) -> pulumi.Input[str] | None:
 def conventions_transformation(
     ctx: StackContext, boundary: pulumi.Input[str] | None = None,
 ) -> Callable[[pulumi.ResourceTransformationArgs], pulumi.ResourceTransformationResult | None]:
-    """The transformation enforcing the stack conventions for ``ctx``; ``boundary`` for its roles."""
+    """The transformation enforcing the stack conventions for ``ctx``; ``boundary`` for its roles
+    (default: ``groundwork:roleBoundary`` as an ARN, looked up when the first role is declared)."""
     tags = ctx.tags
+    looked_up: list[pulumi.Input[str] | None] = []
+
+    def role_boundary() -> pulumi.Input[str] | None:
+        if boundary is not None:
+            return boundary
+        if not looked_up:
+            looked_up.append(boundary_arn(ctx))
+        return looked_up[0]
 
     def transform(args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult | None:
         if not ctx.is_production:
@@ -149,8 +160,8 @@ def conventions_transformation(
             props["tags"] = merge_tags(tags, props.get("tags"))
         if args.type_ == SSM_PARAMETER:
             props["name"] = _ssm_name(ctx, args.name, props.get("name"))
-        if args.type_ == IAM_ROLE and boundary is not None and ctx.role_boundary:
-            _role_boundary(args, props, boundary, ctx.role_boundary)
+        if args.type_ == IAM_ROLE and ctx.role_boundary:
+            _role_boundary(args, props, role_boundary(), ctx.role_boundary)
         if not ctx.is_production:
             _make_deletable(args, props)
         return pulumi.ResourceTransformationResult(props, args.opts)
@@ -158,6 +169,17 @@ def conventions_transformation(
     return transform
 
 
+def with_conventions(ctx: StackContext, opts: pulumi.ResourceOptions | None) -> pulumi.ResourceOptions:
+    """``opts`` of a component plus the conventions of ``ctx`` for all its children.
+
+    Every library component passes its options through this, so its resources carry the context tags
+    (and the other conventions) in any program, with or without the stack transformation below.
+    Applying both is harmless: each convention leaves a resource that already follows it unchanged.
+    """
+    return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(transformations=[conventions_transformation(ctx)]))
+
+
 def apply_conventions(ctx: StackContext) -> None:
-    """Register the conventions for every resource declared after this call."""
+    """Register the conventions for every resource declared after this call (the app's own resources
+    included; the library's components apply them to their children themselves)."""
     pulumi.runtime.register_stack_transformation(conventions_transformation(ctx, boundary_arn(ctx)))

@@ -21,6 +21,6 @@ def describe_value(value: object) -> str:
 class NotCheckedError(ConfigError):
     """A feature could not be checked because input it depends on was already reported invalid.
 
-    Raised only in the checking phase of the program (components/program.py), after the problem
+    Raised only in the checking phase of the program (features/program.py), after the problem
     itself was reported by the feature that owns that input, so its text is one short line.
     """

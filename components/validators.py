@@ -56,7 +56,7 @@ LogRetentionDays = Annotated[int, AfterValidator(check_log_retention)]
 # botocore lambda model, CreateEventSourceMapping.BatchSize / MaximumBatchingWindowInSeconds:
 # standard SQS queues take batches up to 10,000 (FIFO: 10), and a batch above 10 needs a
 # batching window of at least one second.
-SQS_MAX_BATCH_SIZE, SQS_FIFO_MAX_BATCH_SIZE, SQS_BATCH_WITHOUT_WINDOW = 10_000, 10, 10
+SQS_FIFO_MAX_BATCH_SIZE, SQS_BATCH_WITHOUT_WINDOW = 10, 10
 
 
 def sqs_batching_problem(batch_size: int, window_seconds: int, *, fifo: bool = False) -> str | None:

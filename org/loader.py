@@ -10,10 +10,10 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
+from groundwork.context import did_you_mean
+from groundwork.errors import describe_value
 from pydantic import BaseModel, ValidationError
 
-from components.context import did_you_mean
-from components.errors import describe_value
 from org.model import (
     MAX_EMAIL_LENGTH,
     MAX_OU_DEPTH,

@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlparse
 
+from groundwork.context import did_you_mean
+from groundwork.errors import describe_value
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from components.context import did_you_mean
-from components.errors import describe_value
 from org.loader import OrgValidationError, show_path
 from org.yamlfile import YamlFileError, load_yaml
 

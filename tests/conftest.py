@@ -52,8 +52,9 @@ def run() -> Callable[..., ProgramRun]:
 
 def assert_refused(run: Callable[..., ProgramRun], config: dict[str, Any], *fragments: str) -> str:
     """Run the whole program with ``config``; assert it stops with a ConfigError containing every fragment."""
-    from components.errors import ConfigError
-    from components.program import build
+    from groundwork.errors import ConfigError
+
+    from features.program import build
 
     with pytest.raises(ConfigError) as error:
         run(build, config=config)

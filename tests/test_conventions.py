@@ -5,10 +5,10 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 import pytest
+from groundwork.context import load_context
+from groundwork.conventions import apply_conventions, is_taggable
+from groundwork.errors import ConfigError
 
-from components.context import load_context
-from components.conventions import apply_conventions, is_taggable
-from components.errors import ConfigError
 from tests.conftest import stack_config
 
 CONTEXT_TAGS = {"context": "shop", "stage": "dev", "owner": "team-shop@example.com"}

@@ -6,9 +6,9 @@ import random
 
 import pulumi
 import pytest
+from groundwork import cycle_breaker
 from pulumi.runtime import resource_cycle_breaker as sdk
 
-from components import cycle_breaker
 from org.plan.runtime import run_program
 
 

@@ -13,9 +13,9 @@ from typing import Any
 
 import pulumi
 import pytest
+from groundwork.errors import ConfigError
 
-from components.errors import ConfigError
-from components.program import Program, build, combine, prepare_all
+from features.program import Program, build, combine, prepare_all
 from org.plan.mocks import GroundworkMocks
 from org.plan.stackconfig import load_stack_config
 from tests.conftest import ROOT, stack_config
@@ -142,7 +142,7 @@ def test_ephemeral_teardown_settings_are_checked_with_the_features(run):
 def test_checking_the_example_stacks_declares_nothing(run, stack, features):
     def check_only() -> None:
         config = pulumi.Config("groundwork")
-        from components.context import load_context
+        from groundwork.context import load_context
 
         program = Program(load_context(config), config, pulumi.get_project(), pulumi.get_stack())
         pulumi.export("plans", list(prepare_all(program)))
@@ -170,7 +170,7 @@ def test_combine_keeps_one_message_as_is_and_merges_identical_ones():
 def test_every_feature_module_has_both_phases():
     import importlib
 
-    from components.program import FEATURES
+    from features.program import FEATURES
 
     for key, module_name in FEATURES:
         module = importlib.import_module(module_name)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 import pulumi_aws as aws
+from groundwork.context import load_context
+from groundwork.conventions import apply_conventions
 
-from components.context import load_context
-from components.conventions import apply_conventions
 from tests.conftest import ROOT
 
 
@@ -16,7 +16,7 @@ def python_blocks() -> list[str]:
 
 
 def test_readme_event_pipe_example_declares_a_pipe(run):
-    (snippet,) = [b for b in python_blocks() if "EventPipe(" in b]
+    (snippet,) = [b for b in python_blocks() if "EventPipe(" in b and "StepFunctionsTarget" in b]
 
     def program():
         ctx = load_context()
@@ -30,6 +30,30 @@ def test_readme_event_pipe_example_declares_a_pipe(run):
     pipe = result.one("aws:pipes/pipe:Pipe")
     assert pipe.inputs["source"] == result.one("aws:sqs/queue:Queue").outputs["arn"]
     assert pipe.inputs["target"] == result.one("aws:sfn/stateMachine:StateMachine").outputs["arn"]
+
+
+def test_readme_library_example_tags_its_resources_without_the_app(run):
+    """The "use the library from your own program" example, run as a program of a workload team:
+    no stack transformation, yet the pipe, the topic and the queues carry the context tags."""
+    (snippet,) = [b for b in python_blocks() if "from groundwork.context import load_context" in b]
+
+    def program():
+        queue = aws.sqs.Queue("orders", sqs_managed_sse_enabled=True, tags=load_context().tags)
+        exec(snippet, {"queue": queue})  # our own README
+
+    result = run(program)
+    context = load_context_tags()
+    declared = [result.one("aws:pipes/pipe:Pipe"), result.one("aws:sns/topic:Topic"),
+                *[q for q in result.of_type("aws:sqs/queue:Queue") if q.name != "orders"]]
+    assert len(declared) == 4  # pipe, topic, billing queue and its DLQ
+    for resource in declared:
+        assert context.items() <= (resource.inputs.get("tags") or {}).items(), resource.name
+
+
+def load_context_tags() -> dict[str, str]:
+    from tests.conftest import BASE_CONFIG
+
+    return {key.split(":", 1)[1]: value for key, value in BASE_CONFIG.items() if key.startswith("groundwork:")}
 
 
 # --- every command the README shows runs as written, after the README's set-up commands ---

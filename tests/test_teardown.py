@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from groundwork.errors import ConfigError
 
-from components.errors import ConfigError
-from components.lifecycle.teardown import BUILDSPEC, build_role_name
-from components.program import build
+from features.lifecycle.teardown import BUILDSPEC, build_role_name
+from features.program import build
 from tests.conftest import stack_config
 
 PACK_DIR = str(Path(__file__).resolve().parents[1] / "policies")
@@ -231,7 +231,7 @@ def test_the_bootstrap_deploy_role_trust_admits_this_build_role(run):
     teardown statement once CloudFormation substitutes the same account and the default pattern."""
     from cfnlint.decode import decode_str
 
-    from components.bootstrap.templates import GITHUB_OIDC
+    from features.bootstrap.templates import GITHUB_OIDC
 
     template, _ = decode_str(GITHUB_OIDC.read_text())
     statements = template["Resources"]["DeployRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from importlib.metadata import version
 
-from components.lifecycle.teardown import TeardownSettings
+from features.lifecycle.teardown import TeardownSettings
 from tests.conftest import ROOT
 
 

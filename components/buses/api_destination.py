@@ -16,14 +16,15 @@ import pulumi
 import pulumi_aws as aws
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from components.buses.limits import (
+from ..context import StackContext
+from ..conventions import with_conventions
+from .limits import (
     API_DESTINATION_METHODS,
     MAX_ENDPOINT_LENGTH,
     MAX_INVOCATION_RATE,
     MIN_INVOCATION_RATE,
     REFUSED_HTTP_METHODS,
 )
-from components.context import StackContext
 
 AuthType = Literal["API_KEY", "BASIC", "OAUTH_CLIENT_CREDENTIALS"]
 PLAIN_SECRET_KEYS = {"value": "valueConfig", "password": "passwordConfig", "clientSecret": "clientSecretConfig"}
@@ -208,7 +209,7 @@ class ApiDestination(pulumi.ComponentResource):
     """Connection + API destination + the role EventBridge rules assume to invoke it."""
 
     def __init__(self, name: str, args: ApiDestinationArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("groundwork:events:ApiDestination", name, None, opts)
+        super().__init__("groundwork:events:ApiDestination", name, None, with_conventions(args.context, opts))
         ctx, settings = args.context, args.settings
         child = pulumi.ResourceOptions(parent=self)
         secret = pulumi.Output.secret(args.secret)

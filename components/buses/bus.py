@@ -13,20 +13,26 @@ import pulumi
 import pulumi_aws as aws
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from components.buses.api_destination import ApiDestination, ApiDestinationArgs, ApiDestinationSettings
-from components.buses.limits import (
+from ..consumers import wire_consumers
+from ..context import StackContext
+from ..conventions import with_conventions
+from ..errors import ConfigError
+from ..events.patterns import PatternError, validate_pattern
+from ..validators import check_name
+from .api_destination import ApiDestination, ApiDestinationArgs, ApiDestinationSettings
+from .limits import (
     MAX_ARCHIVE_RETENTION_DAYS,
     MAX_BUS_POLICY_LENGTH,
     MAX_EVENT_PATTERN_LENGTH,
 )
-from components.buses.queues import (
+from .queues import (
     QueueSettings,
     allow_send,
     dead_letter_queue,
     depth_alarm,
     queue_with_redrive,
 )
-from components.buses.rules import (
+from .rules import (
     ApiDestinationTarget,
     LambdaTarget,
     RuleSettings,
@@ -37,11 +43,6 @@ from components.buses.rules import (
     check_rule_samples,
     max_rules_for,
 )
-from components.context import StackContext
-from components.errors import ConfigError
-from components.events.patterns import PatternError, validate_pattern
-from components.fanout.consumers import wire_consumers
-from components.validators import check_name
 
 ACCOUNT_NAME_SHAPE = re.compile(r"^[a-z][a-z0-9-]{2,49}$")
 
@@ -172,7 +173,7 @@ class EventBusPlatform(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: EventBusArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         check_bus(f"EventBusPlatform '{name}'", args)
-        super().__init__("groundwork:events:EventBusPlatform", name, None, opts)
+        super().__init__("groundwork:events:EventBusPlatform", name, None, with_conventions(args.context, opts))
         ctx, settings = args.context, args.settings
         child = pulumi.ResourceOptions(parent=self)
         self.bus = aws.cloudwatch.EventBus(

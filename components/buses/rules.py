@@ -11,7 +11,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from components.buses.limits import (
+from ..consumers import LAMBDA_ARN, QueueConsumer, check_queue_consumers
+from ..errors import ConfigError
+from ..events.patterns import PatternError, validate_pattern
+from ..events.samples import SampleEvents, check_sample_events
+from ..validators import check_name
+from .limits import (
     DEFAULT_MAX_RULES_PER_BUS,
     MAX_EVENT_AGE_SECONDS,
     MAX_EVENT_PATTERN_LENGTH,
@@ -20,11 +25,6 @@ from components.buses.limits import (
     MIN_EVENT_AGE_SECONDS,
     REGIONAL_RULES_PER_BUS,
 )
-from components.errors import ConfigError
-from components.events.patterns import PatternError, validate_pattern
-from components.events.samples import SampleEvents, check_sample_events
-from components.fanout.consumers import LAMBDA_ARN, QueueConsumer, check_queue_consumers
-from components.validators import check_name
 
 
 class RetryPolicy(BaseModel):

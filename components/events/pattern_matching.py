@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from itertools import count
 from typing import Any
 
-from components.events.pattern_syntax import CompiledPattern, Field
+from .pattern_syntax import CompiledPattern, Field
 
 # A leaf value and the array elements it sits in: ((array id, index), ...).
 Position = tuple[tuple[int, int], ...]

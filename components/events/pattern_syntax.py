@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from components.events.pattern_complexity import WILDCARD_COMPLEXITY_LIMIT, wildcard_complexity
-from components.events.pattern_matchers import (
+from .pattern_complexity import WILDCARD_COMPLEXITY_LIMIT, wildcard_complexity
+from .pattern_matchers import (
     IP_LIKE,
     AnythingBut,
     AnythingButPattern,

@@ -18,9 +18,9 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from components.errors import ConfigError
-from components.events.pattern_matching import first_mismatch, flatten_event, match_flat
-from components.events.pattern_syntax import CompiledPattern, PatternError, compile_pattern
+from ..errors import ConfigError
+from .pattern_matching import first_mismatch, flatten_event, match_flat
+from .pattern_syntax import CompiledPattern, PatternError, compile_pattern
 
 __all__ = [
     "PatternError", "check_pipe_support", "check_samples", "explain_mismatch", "matches", "parse_pattern_number",

@@ -6,7 +6,8 @@ Pipes filters and bus rules take the same shape, so users write samples one way 
       mustMatch: [events/samples/order-placed.json, {source: shop.orders, detail: {total: 120}}]
       mustNotMatch: [events/samples/order-refunded.json5]
 
-File paths are relative to the project root (where ``Pulumi.yaml`` is).
+File paths are relative to ``root`` when the caller gives one, else to the working directory: Pulumi runs
+a program from its project directory (where ``Pulumi.yaml`` is), so that is where stack config paths start.
 """
 
 from __future__ import annotations
@@ -17,10 +18,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from components.errors import ConfigError
-from components.events.patterns import check_samples, parse_pattern_number
-
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+from ..errors import ConfigError
+from .patterns import check_samples, parse_pattern_number
 
 
 class SampleEvents(BaseModel):
@@ -50,7 +49,7 @@ def load_json_document(path: Path) -> Any:
         pass
     try:
         import json5
-    except ImportError:  # pragma: no cover - json5 ships with requirements-dev.txt
+    except ImportError:  # pragma: no cover - json5 is a runtime dependency of the library
         raise ValueError(f"{path}: not valid JSON (install json5 to read JSON5)") from None
     try:
         return json5.loads(text, parse_float=parse_pattern_number)
@@ -58,14 +57,14 @@ def load_json_document(path: Path) -> Any:
         raise ValueError(f"{path}: neither JSON nor JSON5: {error}") from None
 
 
-def _resolve(samples: list[dict[str, Any] | str], key: str, root: Path) -> list[dict[str, Any]]:
+def _resolve(samples: list[dict[str, Any] | str], key: str, root: Path | None) -> list[dict[str, Any]]:
     events = []
     for index, sample in enumerate(samples):
         if isinstance(sample, dict):
             events.append(sample)
             continue
         try:
-            document = load_json_document(root / sample)
+            document = load_json_document((Path.cwd() if root is None else root) / sample)
         except ValueError as error:
             raise ConfigError(f"{key}[{index}]: sample event file {error}") from None
         if not isinstance(document, dict):
@@ -75,14 +74,14 @@ def _resolve(samples: list[dict[str, Any] | str], key: str, root: Path) -> list[
 
 
 def load_sample_events(samples: SampleEvents, *, where: str,
-                       root: Path = PROJECT_ROOT) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """(mustMatch, mustNotMatch) as objects, files read relative to ``root``; ConfigError naming the key."""
+                       root: Path | None = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(mustMatch, mustNotMatch) as objects, files read relative to ``root`` (default: the working directory); ConfigError naming the key."""
     return (_resolve(samples.must_match, f"{where}.samples.mustMatch", root),
             _resolve(samples.must_not_match, f"{where}.samples.mustNotMatch", root))
 
 
 def check_sample_events(pattern: dict | str, samples: SampleEvents | None, *, where: str,
-                        root: Path = PROJECT_ROOT) -> None:
+                        root: Path | None = None) -> None:
     """Load the samples (files relative to ``root``) and refuse the pattern if one disagrees with it.
 
     ``where`` is the config key of the pattern; messages name ``<where>.samples.mustMatch[i]`` for files.

@@ -13,19 +13,20 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components.buses.limits import MAX_FILTER_POLICIES_PER_TOPIC
-from components.buses.queues import (
+from ..buses.limits import MAX_FILTER_POLICIES_PER_TOPIC
+from ..buses.queues import (
     QueueSettings,
     allow_send,
     dead_letter_queue,
     depth_alarm,
     queue_with_redrive,
 )
-from components.context import StackContext
-from components.errors import ConfigError
-from components.events.samples import SampleEvents, load_sample_events
-from components.fanout.consumers import QueueConsumer, check_queue_consumers, wire_consumers
-from components.fanout.filter_policy import (
+from ..consumers import QueueConsumer, check_queue_consumers, wire_consumers
+from ..context import StackContext
+from ..conventions import with_conventions
+from ..errors import ConfigError
+from ..events.samples import SampleEvents, load_sample_events
+from .filter_policy import (
     CloudEventsFilter,
     FilterPolicyError,
     build_filter_policy,
@@ -104,7 +105,7 @@ class CloudEventsFanout(pulumi.ComponentResource):
         if not args.subscribers:
             raise ConfigError(f"CloudEventsFanout '{name}': at least one subscriber is required")
         policies = subscriber_policies(name, args.subscribers)  # refusals before registering
-        super().__init__("groundwork:events:CloudEventsFanout", name, None, opts)
+        super().__init__("groundwork:events:CloudEventsFanout", name, None, with_conventions(args.context, opts))
         self.filter_policies = policies
         ctx = args.context
         child = pulumi.ResourceOptions(parent=self)

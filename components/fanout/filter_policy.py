@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from components.errors import ConfigError
-from components.events.pattern_matching import first_mismatch, match_flat
-from components.events.pattern_syntax import CompiledPattern
-from components.fanout.filter_policy_matching import UnusableMessageError, message_fields
-from components.fanout.filter_policy_syntax import (
+from ..errors import ConfigError
+from ..events.pattern_matching import first_mismatch, match_flat
+from ..events.pattern_syntax import CompiledPattern
+from .filter_policy_matching import UnusableMessageError, message_fields
+from .filter_policy_syntax import (
     OPERATORS,
     SCOPES,
     FilterPolicyError,
@@ -134,10 +134,6 @@ class CloudEventsFilter:
            extensions: Mapping[str, Sequence[Matcher]] | None = None) -> CloudEventsFilter:
         return cls(tuple(source), tuple(type), tuple(dataversion),
                    {k: tuple(v) for k, v in (extensions or {}).items()})
-
-    @property
-    def is_empty(self) -> bool:
-        return not (self.source or self.type or self.dataversion or any(self.extensions.values()))
 
 
 def _matcher(attribute: str, value: Matcher) -> Any:

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from itertools import count
 from typing import Any
 
-from components.events.pattern_matching import FlatEvent, flatten_event
+from ..events.pattern_matching import FlatEvent, flatten_event
 
 ARRAY_TYPES = ("String.Array", "Number.Array")
 

@@ -3,7 +3,7 @@
 The rules are the ones SNS applies when a subscription's ``FilterPolicy`` is set (the answers it
 gives are recorded in ``tests/fanout/data/sns_filter_policy_cases.json``, each with its source).
 Every refusal names the place in the policy (``detail.price[0].numeric[1]``), the value and the
-rule. Matching reuses the EventBridge engine's matchers and solver (``components.events``): SNS
+rule. Matching reuses the EventBridge engine's matchers and solver (``groundwork.events``): SNS
 payload filtering uses the same pattern language, with the differences handled here (no
 ``wildcard``, ``anything-but`` takes only ``prefix``, numbers within +/-1e9 with five decimals,
 no nesting under ``MessageAttributes``).
@@ -18,12 +18,12 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from components.buses.limits import (
+from ..buses.limits import (
     MAX_FILTER_POLICY_BYTES,
     MAX_FILTER_POLICY_COMBINATIONS,
     MAX_FILTER_POLICY_KEYS,
 )
-from components.events.pattern_matchers import (
+from ..events.pattern_matchers import (
     AnythingBut,
     AnythingButPattern,
     Cidr,
@@ -35,7 +35,7 @@ from components.events.pattern_matchers import (
     Prefix,
     Suffix,
 )
-from components.events.pattern_syntax import RESERVED_IN_OR, CompiledPattern, Field, describe
+from ..events.pattern_syntax import RESERVED_IN_OR, CompiledPattern, Field, describe
 
 SCOPES = ("MessageAttributes", "MessageBody")
 OR_KEY = "$or"

@@ -1,15 +1,15 @@
 """EventBridge Pipes: the ``EventPipe`` component, its typed stages and the five ready patterns."""
 
-from components.pipes.component import EventPipe, EventPipeArgs
-from components.pipes.enrichments import (
+from .component import EventPipe, EventPipeArgs
+from .enrichments import (
     ApiDestinationEnrichment,
     ApiGatewayEnrichment,
     LambdaEnrichment,
     StepFunctionsEnrichment,
 )
-from components.pipes.monitoring import METRIC_NAMESPACE, AlarmSettings, AlarmTopic, LoggingSettings
-from components.pipes.pitfalls import SampleEvents
-from components.pipes.sources import (
+from .monitoring import METRIC_NAMESPACE, AlarmSettings, AlarmTopic, LoggingSettings
+from .pitfalls import SampleEvents
+from .sources import (
     ActiveMqSource,
     DynamoDBStreamSource,
     KinesisStreamSource,
@@ -18,7 +18,7 @@ from components.pipes.sources import (
     SelfManagedKafkaSource,
     SqsSource,
 )
-from components.pipes.targets import (
+from .targets import (
     ApiDestinationTarget,
     ApiGatewayTarget,
     BatchJobTarget,

@@ -15,11 +15,12 @@ from typing import Any, Literal
 import pulumi
 import pulumi_aws as aws
 
-from components.context import StackContext
-from components.errors import ConfigError
-from components.events.patterns import pattern_json
-from components.pipes.enrichments import Enrichment
-from components.pipes.monitoring import (
+from ..context import StackContext
+from ..conventions import with_conventions
+from ..errors import ConfigError
+from ..events.patterns import pattern_json
+from .enrichments import Enrichment
+from .monitoring import (
     AlarmSettings,
     AlarmTopic,
     LoggingSettings,
@@ -27,7 +28,7 @@ from components.pipes.monitoring import (
     on_failure_queue,
     pipe_alarms,
 )
-from components.pipes.pitfalls import (
+from .pitfalls import (
     Findings,
     SampleEvents,
     check_filters,
@@ -36,9 +37,9 @@ from components.pipes.pitfalls import (
     fit_batch,
     single_target,
 )
-from components.pipes.policy import AwsScope, Statement, policy_document, trust_policy
-from components.pipes.sources import KinesisStreamSource, MskSource, Source, SqsSource
-from components.pipes.targets import StepFunctionsTarget, Target
+from .policy import AwsScope, Statement, policy_document, trust_policy
+from .sources import KinesisStreamSource, MskSource, Source, SqsSource
+from .targets import StepFunctionsTarget, Target
 
 MAX_PIPE_NAME = 64
 PIPE_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_")
@@ -135,7 +136,7 @@ class EventPipe(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: EventPipeArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         design = plan_pipe(name, args)
-        super().__init__("groundwork:pipes:EventPipe", name, None, opts)
+        super().__init__("groundwork:pipes:EventPipe", name, None, with_conventions(args.context, opts))
         for note in design.notes:
             pulumi.log.warn(f"EventPipe '{name}': {note}", resource=self)
         child = pulumi.ResourceOptions(parent=self)

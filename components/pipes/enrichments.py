@@ -12,8 +12,8 @@ from typing import Any, ClassVar, Literal
 
 import pulumi
 
-from components.pipes.policy import AwsScope, Statement
-from components.pipes.targets import HttpParameters, timeout_problem
+from .policy import AwsScope, Statement
+from .targets import HttpParameters, timeout_problem
 
 
 @dataclass(kw_only=True)
@@ -134,8 +134,3 @@ class ApiGatewayEnrichment(_HttpEnrichment):
 
     def statements(self, scope: AwsScope) -> list[Statement]:
         return [Statement("InvokeEnrichmentApi", ("execute-api:Invoke",), (self.execute_api_arn,))]
-
-
-ENRICHMENT_TYPES: tuple[type[Enrichment], ...] = (
-    LambdaEnrichment, StepFunctionsEnrichment, ApiDestinationEnrichment, ApiGatewayEnrichment,
-)

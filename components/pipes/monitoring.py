@@ -16,7 +16,8 @@ from typing import Literal
 import pulumi
 import pulumi_aws as aws
 
-from components.context import StackContext
+from ..context import StackContext
+from ..conventions import with_conventions
 
 METRIC_NAMESPACE = "AWS/EventBridge/Pipes"
 ALARM_METRICS = ("ExecutionFailed", "ExecutionThrottled", "ExecutionTimeout")
@@ -148,7 +149,7 @@ class AlarmTopic(pulumi.ComponentResource):
 
     def __init__(self, name: str, ctx: StackContext, topic_name: str,
                  opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("groundwork:pipes:AlarmTopic", name, None, opts)
+        super().__init__("groundwork:pipes:AlarmTopic", name, None, with_conventions(ctx, opts))
         child = pulumi.ResourceOptions(parent=self)
         account = aws.get_caller_identity_output(opts=pulumi.InvokeOptions(parent=self)).account_id
         partition = aws.get_partition_output(opts=pulumi.InvokeOptions(parent=self)).partition

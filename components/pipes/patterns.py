@@ -17,14 +17,14 @@ from typing import Any, Literal
 
 import pulumi
 
-from components.context import StackContext
-from components.errors import ConfigError
-from components.pipes.component import EventPipe, EventPipeArgs, plan_pipe
-from components.pipes.enrichments import ApiGatewayEnrichment, LambdaEnrichment
-from components.pipes.monitoring import AlarmSettings, LoggingSettings
-from components.pipes.pitfalls import SampleEvents
-from components.pipes.sources import DynamoDBStreamSource, KinesisStreamSource, MskSource, SqsSource
-from components.pipes.targets import (
+from ..context import StackContext
+from ..errors import ConfigError
+from .component import EventPipe, EventPipeArgs, plan_pipe
+from .enrichments import ApiGatewayEnrichment, LambdaEnrichment
+from .monitoring import AlarmSettings, LoggingSettings
+from .pitfalls import SampleEvents
+from .sources import DynamoDBStreamSource, KinesisStreamSource, MskSource, SqsSource
+from .targets import (
     EventBusTarget,
     FirehoseTarget,
     HttpParameters,
@@ -232,12 +232,3 @@ class MskToLambda(_Pattern):
     """Pattern 5: MSK -> API Gateway enrichment -> Lambda."""
 
     type_name = "groundwork:pipes:MskToLambda"
-
-
-PATTERNS: dict[str, tuple[type[_Pattern], type[_PatternArgs]]] = {
-    "sqsToStepFunctions": (SqsToStepFunctions, SqsToStepFunctionsArgs),
-    "dynamodbToEventBus": (DynamoDBStreamToEventBus, DynamoDBStreamToEventBusArgs),
-    "kinesisToFirehose": (KinesisToFirehose, KinesisToFirehoseArgs),
-    "sqsEnrichedToStepFunctions": (SqsEnrichedToStepFunctions, SqsEnrichedToStepFunctionsArgs),
-    "mskToLambda": (MskToLambda, MskToLambdaArgs),
-}

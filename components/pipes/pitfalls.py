@@ -12,18 +12,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from components.events.patterns import PatternError, check_pipe_support, explain_mismatch, validate_pattern
-from components.pipes.enrichments import Enrichment
-from components.pipes.sources import Source
-from components.pipes.targets import StepFunctionsTarget, Target
-from components.pipes.templates import check_template
+from ..events.patterns import PatternError, check_pipe_support, explain_mismatch, validate_pattern
+from .enrichments import Enrichment
+from .sources import Source
+from .targets import StepFunctionsTarget, Target
+from .templates import check_template
 
 MAX_FILTERS = 5
 MAX_PATTERN_LENGTH = 4096
 FAN_OUT_ADVICE = (
     "a pipe delivers to exactly one target. To fan one event out to many consumers, target an event "
-    "bus with one rule per consumer (components.buses) or an SNS topic with SQS subscriptions "
-    "(components.fanout); running N pipes on one source bills and polls N times"
+    "bus with one rule per consumer (groundwork.buses) or an SNS topic with SQS subscriptions "
+    "(groundwork.fanout); running N pipes on one source bills and polls N times"
 )
 
 

@@ -24,10 +24,8 @@ from typing import Any, ClassVar, Literal
 
 import pulumi
 
-from components.pipes.policy import AwsScope, Statement, kms_decrypt
+from .policy import AwsScope, Statement, kms_decrypt
 
-StreamStart = Literal["TRIM_HORIZON", "LATEST"]
-KinesisStart = Literal["TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"]
 KAFKA_STARTS = ("TRIM_HORIZON", "LATEST")
 MAX_BATCHING_WINDOW = 300
 EC2_NETWORK_DESCRIBE = (
@@ -70,10 +68,6 @@ class Source:
     @property
     def arn(self) -> pulumi.Input[str]:
         raise NotImplementedError
-
-    @property
-    def effective_batch_size(self) -> int:
-        return self.batch_size if self.batch_size is not None else self.default_batch_size
 
     def parameters(self) -> dict[str, Any]:
         """The ``source_parameters.<kind>_parameters`` block (batching only; subclasses add)."""
@@ -506,9 +500,3 @@ class RabbitMqSource(_MqSource):
         if self.virtual_host:
             params["virtual_host"] = self.virtual_host
         return params
-
-
-SOURCE_TYPES: tuple[type[Source], ...] = (
-    SqsSource, DynamoDBStreamSource, KinesisStreamSource, MskSource, SelfManagedKafkaSource,
-    ActiveMqSource, RabbitMqSource,
-)

@@ -13,7 +13,7 @@ from typing import Any, ClassVar, Literal
 
 import pulumi
 
-from components.pipes.policy import AwsScope, Statement, kms_decrypt
+from .policy import AwsScope, Statement, kms_decrypt
 
 InvocationType = Literal["REQUEST_RESPONSE", "FIRE_AND_FORGET"]
 SYNC_CEILING_SECONDS = 300  # a pipe execution, enrichment and target included, lasts at most 5 minutes
@@ -457,9 +457,3 @@ class BatchJobTarget(Target):
         if self.retry_attempts is not None and not 1 <= self.retry_attempts <= 10:
             return [f"retry_attempts {self.retry_attempts} must be 1..10"]
         return []
-
-
-TARGET_TYPES: tuple[type[Target], ...] = (
-    LambdaTarget, StepFunctionsTarget, SqsTarget, SnsTarget, EventBusTarget, KinesisTarget, FirehoseTarget,
-    CloudWatchLogsTarget, ApiDestinationTarget, ApiGatewayTarget, EcsTaskTarget, BatchJobTarget,
-)

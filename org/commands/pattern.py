@@ -19,11 +19,11 @@ import json
 import sys
 from pathlib import Path
 
-from components.events.patterns import PatternError, check_pipe_support, explain_mismatch, validate_pattern
-from components.events.samples import load_json_document
-from components.fanout.filter_policy import SCOPES, FilterPolicyError
-from components.fanout.filter_policy import explain_mismatch as explain_policy_mismatch
-from components.fanout.filter_policy_matching import UnusableMessageError, message_fields
+from groundwork.events.patterns import PatternError, check_pipe_support, explain_mismatch, validate_pattern
+from groundwork.events.samples import load_json_document
+from groundwork.fanout.filter_policy import SCOPES, FilterPolicyError
+from groundwork.fanout.filter_policy import explain_mismatch as explain_policy_mismatch
+from groundwork.fanout.filter_policy_matching import UnusableMessageError, message_fields
 
 EXIT_ALL_MATCH, EXIT_SOME_DO_NOT, EXIT_INVALID = 0, 1, 2
 PIPES_FILTER_MAX_LENGTH = 4096

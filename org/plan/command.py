@@ -19,9 +19,10 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import pulumi
 import yaml
+from groundwork.errors import ConfigError
 
-from components.errors import ConfigError
 from org.plan import markdown
 from org.plan.analyzer import (
     Diagnostic,
@@ -352,7 +353,7 @@ def run(args: argparse.Namespace) -> int:
                          policy_config=args.policy_config, progress=progress,
                          program=Path(args.program).resolve() if args.program else None,
                          known_outputs=not args.unknown_outputs)
-    except ConfigError as error:
+    except pulumi.RunError as error:  # as the Pulumi CLI's language host: the message, no traceback
         progress.finish()
         print(f"error: {error}", file=sys.stderr)
         if args.json:  # a CI artifact is never empty: the refusal as a document

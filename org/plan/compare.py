@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from components.errors import ConfigError
+from groundwork.errors import ConfigError
 
 ACCOUNT = "aws:organizations/account:Account"
 # Inputs AWS cannot change in place (create-only in pulumi-aws): changing one replaces the resource.

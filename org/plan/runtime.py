@@ -9,11 +9,9 @@ are captured too.
 from __future__ import annotations
 
 import contextlib
-import functools
 import gc
 import json
 import logging
-import pathlib
 import runpy
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -23,19 +21,16 @@ from typing import Any
 
 import pulumi
 from google.protobuf import struct_pb2
-from pulumi import _types as pulumi_types
+from groundwork import cycle_breaker
 from pulumi.runtime import mocks as pulumi_mocks
-from pulumi.runtime import resource as sdk_resource
 from pulumi.runtime import rpc, settings
-from pulumi.runtime.proto import resource_pb2, source_pb2
+from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
-from components import cycle_breaker
 from org.plan.mocks import GroundworkMocks
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 _THIS_REPOSITORY = Path(__file__).resolve().parents[2]
-_SDK_GET_STACK_TRACE = sdk_resource._get_stack_trace  # the original, for the tests to compare
 
 
 class _Unknown:
@@ -189,96 +184,6 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         return super().RegisterResourceOutputs(request)
 
 
-@functools.lru_cache(maxsize=4096)
-def _file_uri(filename: str) -> str | None:
-    try:
-        return pathlib.Path(filename).as_uri()
-    except Exception:  # as the SDK: a frame without a usable file (relative path) has no position
-        return None
-
-
-def _source_position(frame: Any) -> Any:
-    """The SDK's ``_get_source_position_for_frame`` with the file URI computed once per file."""
-    if frame.filename == "" or frame.lineno is None:
-        return None
-    uri = _file_uri(frame.filename)
-    return None if uri is None else source_pb2.SourcePosition(uri=uri, line=frame.lineno)
-
-
-def _memoize_source_uris() -> None:
-    """The SDK turns every stack frame of every registration into a file URI (pathlib, ~25 us
-    each, ~20 frames per resource: a tenth of a plan); the same few files give the same URIs."""
-    if hasattr(sdk_resource, "_get_source_position_for_frame"):
-        sdk_resource._get_source_position_for_frame = _source_position
-
-
-def _stack_trace() -> Any:
-    """The SDK's ``_get_stack_trace`` without ``traceback.extract_stack``.
-
-    Same frames and positions: the frames outside the third ``__init__`` up the stack (the
-    resource class, its Custom/ComponentResource base, ``Resource``), innermost first. The SDK
-    extracts the whole stack with source lines (reading and ``stat``-ing every file through
-    linecache, per registration) only to use each frame's file and line number.
-    """
-    frames = []
-    frame = sys._getframe()
-    while frame is not None:
-        frames.append(frame)
-        frame = frame.f_back
-    inits = [index for index, frame in enumerate(frames) if frame.f_code.co_name == "__init__"]
-    # As the SDK: no third __init__, or the outermost frame is it -> an empty trace.
-    if len(inits) < 3 or inits[2] == len(frames) - 1:
-        return source_pb2.StackTrace()
-    return source_pb2.StackTrace(frames=[
-        source_pb2.StackFrame(pc=_frame_position(frame.f_code.co_filename, frame.f_lineno))
-        for frame in frames[inits[2] + 1:]
-    ])
-
-
-def _frame_position(filename: str, lineno: int | None) -> Any:
-    if filename == "" or lineno is None:
-        return None
-    uri = _file_uri(filename)
-    return None if uri is None else source_pb2.SourcePosition(uri=uri, line=lineno)
-
-
-def _cheaper_stack_traces() -> None:
-    """Per registration the SDK's stack walk costs more than the rest of the synchronous part
-    of a resource constructor (a 1,000-account plan: ~4,000 walks of ~20 frames)."""
-    if hasattr(sdk_resource, "_get_stack_trace"):
-        sdk_resource._get_stack_trace = _stack_trace
-
-
-def _memoized_on_identity(function: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """``function`` (pure, on type annotations) cached by the identity of its argument.
-
-    The key object is kept alive with its result, so an id is never reused while cached;
-    identity avoids hashing ``Union``/``Optional`` aliases, which costs as much as the call.
-    """
-    cache: dict[int, tuple[Any, Any]] = {}
-
-    def memoized(value: Any) -> Any:
-        hit = cache.get(id(value))
-        if hit is not None and hit[0] is value:
-            return hit[1]
-        result = function(value)
-        cache[id(value)] = (value, result)
-        return result
-
-    memoized.__wrapped__ = function  # type: ignore[attr-defined]
-    return memoized
-
-
-def _memoize_type_unwrapping() -> None:
-    """pulumi-aws resources serialize every input against its annotated type; unwrapping
-    ``Optional[Input[T]]`` to ``T`` (typing introspection, ~15 calls per resource) gives the
-    same answer for the same annotation every time."""
-    for name in ("unwrap_type", "unwrap_optional_type"):
-        current = getattr(pulumi_types, name, None)
-        if current is not None and not hasattr(current, "__wrapped__"):
-            setattr(pulumi_types, name, _memoized_on_identity(current))
-
-
 @contextlib.contextmanager
 def _fewer_collections(young: int = 100_000) -> Iterator[None]:
     """Collect the youngest generation every ``young`` allocations instead of every 700.
@@ -425,9 +330,6 @@ def run_program(
     config = config_to_strings(config or {})
     cycle_breaker.install()  # as __main__.py does: linear dependency checks, no RecursionError
     cycle_breaker.reset()
-    _memoize_source_uris()
-    _cheaper_stack_traces()
-    _memoize_type_unwrapping()
     region = json.loads(json.dumps(config.get("aws:region", "us-east-1")))
     monitor = RecordingMonitor(mocks or GroundworkMocks(region=region), on_register, on_record)
     handler = _CollectingHandler()

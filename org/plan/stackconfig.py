@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from components.context import is_secret
-from components.errors import ConfigError
-from components.settings import did_you_mean, referenced_config_keys
+from groundwork.context import is_secret
+from groundwork.errors import ConfigError
+
+from features.settings import did_you_mean, referenced_config_keys
 from org.yamlfile import YamlFileError, load_yaml, parse_yaml
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]

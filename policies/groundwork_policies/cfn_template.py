@@ -16,7 +16,6 @@ from typing import Any
 import yaml
 
 NO_VALUE = object()
-PSEUDO = ("AWS::AccountId", "AWS::Partition", "AWS::Region", "AWS::StackName", "AWS::URLSuffix")
 
 
 class _Loader(yaml.SafeLoader):

@@ -12,9 +12,12 @@ from typing import Any
 
 from pulumi_policy import PolicyConfigSchema
 
-STAGES = ["dev", "test", "staging", "prod", "sandbox"]
-USAGES = ["EPHEMERAL", "POC", "PRODUCTION"]
-NON_PRODUCTION_STAGES = ["dev", "sandbox"]
+from groundwork_policies import library
+
+# The library's stack-context vocabulary (groundwork/stages.py), the defaults organizations narrow.
+STAGES = list(library.stages().STAGES)
+USAGES = list(library.stages().USAGES)
+NON_PRODUCTION_STAGES = list(library.stages().NON_PRODUCTION_STAGES)
 MAX_TTL_HOURS = 24 * 14
 OWNER_PATTERN = r"^([A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}|[a-z][a-z0-9._-]{1,62})$"
 REQUIRED_TAGS: dict[str, list[str]] = {"context": [], "stage": STAGES, "owner": [], "usage": USAGES}

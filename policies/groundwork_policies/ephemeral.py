@@ -149,7 +149,7 @@ def policies() -> list:
             description="An EPHEMERAL stack schedules its own teardown within the maximum TTL.",
             check=check_teardown,
             enforcement_level=EnforcementLevel.MANDATORY, severity=Severity.HIGH, config_schema=TEARDOWN_SCHEMA,
-            remediation_steps="Let components/program.py add EphemeralTeardown (groundwork:teardown config) and "
+            remediation_steps="Let features/program.py add EphemeralTeardown (groundwork:teardown config) and "
                               "keep groundwork:ttlHours within the maximum.",
         ),
         resource_policy(

@@ -28,10 +28,6 @@ class _Unknown:
 UNKNOWN: Any = _Unknown()
 
 
-def is_unknown(value: Any) -> bool:
-    return value is UNKNOWN
-
-
 def plain(value: Any) -> Any:
     """Recursively unwrap SDK proxies; unknown sentinels become :data:`UNKNOWN`."""
     if isinstance(value, _DictProxy):

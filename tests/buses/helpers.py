@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from components.settings import referenced_config_keys
+from features.settings import referenced_config_keys
 from tests.conftest import stack_config
 
 OAUTH_DESTINATION: dict[str, Any] = {

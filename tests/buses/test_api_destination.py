@@ -6,11 +6,11 @@ import copy
 import json
 
 import pytest
+from groundwork.buses.api_destination import ApiDestination, ApiDestinationArgs, ApiDestinationSettings
+from groundwork.context import context_from_mapping
+from groundwork.errors import ConfigError
 
-from components.buses.api_destination import ApiDestination, ApiDestinationArgs, ApiDestinationSettings
-from components.context import context_from_mapping
-from components.errors import ConfigError
-from components.program import build
+from features.program import build
 from tests.buses.helpers import OAUTH_DESTINATION, bus_config, bus_settings
 
 DEST_ARN = ("arn:aws:events:eu-west-1:123456789012:api-destination/shop-dev-orders-partner/"
@@ -83,7 +83,7 @@ def test_the_credential_reaches_the_connection_as_a_pulumi_secret(run, monkeypat
     """Even a plain value handed to the component is wrapped as a secret before it reaches AWS."""
     import asyncio
 
-    import components.buses.api_destination as module
+    import groundwork.buses.api_destination as module
 
     real = module.aws.cloudwatch.EventConnection
     seen: dict[str, bool] = {}

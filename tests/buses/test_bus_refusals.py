@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from groundwork.errors import ConfigError
 
-from components.errors import ConfigError
-from components.program import build
+from features.program import build
 from tests.buses.helpers import bus_config, bus_settings
 from tests.conftest import assert_refused
 
@@ -51,9 +51,10 @@ def test_default_rule_guard_is_the_regional_quota(run):
 
 
 def test_three_hundred_rules_pass_the_default_guard_elsewhere():
-    from components.buses.bus import EventBusArgs, check_bus
-    from components.buses.program import parse
-    from components.context import context_from_mapping
+    from groundwork.buses.bus import EventBusArgs, check_bus
+    from groundwork.context import context_from_mapping
+
+    from features.buses.program import parse
 
     ctx = context_from_mapping({"context": "shop", "stage": "dev", "owner": "team-shop@example.com",
                                 "usage": "PRODUCTION"})

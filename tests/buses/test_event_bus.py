@@ -6,7 +6,7 @@ import json
 
 import pulumi
 
-from components.program import build
+from features.program import build
 from tests.buses.helpers import bus_config, bus_settings
 
 BUS_ARN = "arn:aws:events:eu-west-1:123456789012:event-bus/shop-dev-orders"
@@ -54,10 +54,10 @@ def test_no_producers_no_bus_policy(run):
 
 def test_producer_ids_come_from_the_org_feature_when_it_is_in_the_stack(run):
     import pulumi
+    from groundwork.context import load_context
 
-    import components.buses.program as buses
-    from components.context import load_context
-    from components.program import Program
+    import features.buses.program as buses
+    from features.program import Program
 
     class FakeOrganization:
         account_ids = {"shop-prod": pulumi.Output.from_input("210987654321")}
@@ -202,8 +202,8 @@ def test_every_resource_is_a_child_of_the_component(run):
 
 
 def test_component_used_directly_as_documented(run):
-    from components.buses.bus import BusSettings, EventBusArgs, EventBusPlatform
-    from components.context import context_from_mapping
+    from groundwork.buses.bus import BusSettings, EventBusArgs, EventBusPlatform
+    from groundwork.context import context_from_mapping
 
     ctx = context_from_mapping({"context": "shop", "stage": "dev", "owner": "team-shop@example.com",
                                 "usage": "PRODUCTION"})

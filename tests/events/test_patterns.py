@@ -6,9 +6,8 @@ import json
 
 import json5
 import pytest
-
-from components.errors import ConfigError
-from components.events.patterns import (
+from groundwork.errors import ConfigError
+from groundwork.events.patterns import (
     PatternError,
     check_pipe_support,
     check_samples,
@@ -260,7 +259,7 @@ def test_ip_addresses_match_in_any_spelling():
 
 
 def test_wildcard_complexity_matches_what_aws_accepts_and_refuses():
-    from components.events.pattern_complexity import wildcard_complexity
+    from groundwork.events.pattern_complexity import wildcard_complexity
 
     assert wildcard_complexity(["*:*:*:*:*:event-bus/*"], cap=100) == 11  # recorded AWS rejection
     assert wildcard_complexity(["arn:aws:events:us-east-1:*:event-bus/*"], cap=100) == 3
@@ -367,8 +366,8 @@ def test_exists_false_in_an_array_of_objects_looks_at_the_element_matched_so_far
 
 
 def test_json5_loaded_patterns_keep_unrepresentable_numbers_for_validation(tmp_path):
-    from components.events.patterns import parse_pattern_number
-    from components.events.samples import load_json_document
+    from groundwork.events.patterns import parse_pattern_number
+    from groundwork.events.samples import load_json_document
 
     pattern = json5.loads("{n: [{numeric: ['>', 1E-325]}]}", parse_float=parse_pattern_number)
     assert "1e-325 underflows to 0" in rejection(pattern).reason

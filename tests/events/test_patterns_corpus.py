@@ -11,8 +11,7 @@ from pathlib import Path
 
 import json5
 import pytest
-
-from components.events.patterns import PatternError, matches, parse_pattern_number, validate_pattern
+from groundwork.events.patterns import PatternError, matches, parse_pattern_number, validate_pattern
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RELATIVE = Path("shared") / "testdata" / "eventbridge-patterns"

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from groundwork.errors import ConfigError
+from groundwork.events.samples import SampleEvents, check_sample_events
 from pydantic import ValidationError
-
-from components.errors import ConfigError
-from components.events.samples import SampleEvents, check_sample_events
 
 PATTERN = {"source": ["shop.orders"], "detail": {"total": [{"numeric": [">=", 100]}]}}
 BIG = {"source": "shop.orders", "detail": {"total": 120}}
@@ -44,3 +43,14 @@ def test_no_samples_is_fine_and_unknown_keys_are_refused():
     check_sample_events(PATTERN, None, where="w")
     with pytest.raises(ValidationError):
         SampleEvents.model_validate({"mustMatch": [], "shouldMatch": []})
+
+
+def test_relative_sample_files_are_read_from_the_working_directory(tmp_path, monkeypatch):
+    """Pulumi runs a program from its project folder: a relative sample path starts there, never at
+    the folder the library is installed in."""
+    (tmp_path / "events").mkdir()
+    (tmp_path / "events" / "small.json").write_text(json.dumps(SMALL))
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError) as caught:
+        check_sample_events(PATTERN, SampleEvents(must_match=["events/small.json"]), where="w")
+    assert "sample event #1 should match" in str(caught.value)

@@ -6,9 +6,9 @@ import copy
 import json
 
 import pytest
+from groundwork.errors import ConfigError
 
-from components.errors import ConfigError
-from components.program import build
+from features.program import build
 from tests.conftest import assert_refused, stack_config
 
 SUBSCRIBERS = {
@@ -205,9 +205,9 @@ def test_invalid_consumer_filter_pattern(run):
 
 
 def test_component_used_directly_refuses_before_registering_anything(run):
-    from components.context import context_from_mapping
-    from components.fanout.component import CloudEventsFanout, CloudEventsFanoutArgs, Subscriber
-    from components.fanout.filter_policy import CloudEventsFilter
+    from groundwork.context import context_from_mapping
+    from groundwork.fanout.component import CloudEventsFanout, CloudEventsFanoutArgs, Subscriber
+    from groundwork.fanout.filter_policy import CloudEventsFilter
 
     ctx = context_from_mapping({"context": "shop", "stage": "dev", "owner": "team-shop@example.com",
                                 "usage": "PRODUCTION"})

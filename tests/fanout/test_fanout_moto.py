@@ -16,10 +16,10 @@ import uuid
 
 import boto3
 import pytest
+from groundwork.fanout.filter_policy import matches
 from moto import mock_aws
 
-from components.fanout.filter_policy import matches
-from components.program import build
+from features.program import build
 from tests.conftest import stack_config
 
 SOURCE = "com.acme.orders"

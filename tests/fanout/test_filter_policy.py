@@ -6,9 +6,8 @@ import json
 import re
 
 import pytest
-
-from components.buses.limits import MAX_FILTER_POLICY_BYTES
-from components.fanout.filter_policy import (
+from groundwork.buses.limits import MAX_FILTER_POLICY_BYTES
+from groundwork.fanout.filter_policy import (
     CloudEventsFilter,
     FilterPolicyError,
     build_filter_policy,

@@ -11,8 +11,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
-from components.fanout.filter_policy import FilterPolicyError, check_filter_policy, matches
+from groundwork.fanout.filter_policy import FilterPolicyError, check_filter_policy, matches
 
 DATA = Path(__file__).parent / "data" / "sns_filter_policy_cases.json"
 CASES = json.loads(DATA.read_text())["cases"]

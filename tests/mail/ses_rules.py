@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import re
 
-from components.mail.forwarder.headers import SES_SINGLE_INSTANCE
+from features.mail.forwarder.headers import SES_SINGLE_INSTANCE
 
 MAX_ENCODED = 40_000_000
 FIELD = re.compile(rb"^[\x21-\x39\x3b-\x7e]+:")

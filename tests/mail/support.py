@@ -19,8 +19,8 @@ from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
-from components.mail.forwarder import handler, markers
-from components.mail.routing import build_routing_table
+from features.mail.forwarder import handler, markers
+from features.mail.routing import build_routing_table
 
 REGION = "eu-west-1"
 DOMAIN = "aws.acme-corp.example"

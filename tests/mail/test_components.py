@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pulumi
 import pytest
+from groundwork.context import load_context
+from groundwork.conventions import apply_conventions
+from groundwork.errors import ConfigError
 
-from components.context import load_context
-from components.conventions import apply_conventions
-from components.errors import ConfigError
-from components.mail.program import build as build_mail
-from components.program import Program
+from features.mail.program import build as build_mail
+from features.program import Program
 from tests.conftest import stack_config
 
 DOMAIN = "aws.acme-corp.example"
@@ -261,7 +261,7 @@ def test_thousands_of_accounts_fit_in_the_routing_table(run):
 
 
 def test_an_absurdly_large_routing_table_is_refused(run, monkeypatch):
-    from components.mail import program as mail_module
+    from features.mail import program as mail_module
     monkeypatch.setattr(mail_module, "ROUTES_MAX_BYTES", 100)
     with pytest.raises(ConfigError, match="the routing table is .* bytes, more than the 100"):
         run(mail_program(SETTINGS))
@@ -324,7 +324,7 @@ def test_every_resource_belongs_to_a_mail_component_and_is_tagged(declared):
 
 
 def test_the_org_stack_routes_every_vended_account_to_its_owner(run):
-    from components.program import build
+    from features.program import build
     from org.loader import load_org
 
     org = load_org(Path("org"))
@@ -416,7 +416,7 @@ def test_the_lambda_package_imports_as_lambda_loads_it(tmp_path):
     import subprocess
     import sys
 
-    from components.mail.receiving import forwarder_archive
+    from features.mail.receiving import forwarder_archive
 
     for name, asset in forwarder_archive().assets.items():
         (tmp_path / name).write_text(Path(asset.path).read_text())

@@ -21,7 +21,7 @@ import moto.sesv2.responses
 import pytest
 from botocore.exceptions import ClientError, ReadTimeoutError
 
-from components.mail.forwarder import handler, markers
+from features.mail.forwarder import handler, markers
 from tests.mail import moto_ses, ses_rules
 from tests.mail.support import BUCKET, DOMAIN, SENDER, Clock, Context, event, mocked_account, sent, store
 

@@ -9,8 +9,8 @@ from email.message import EmailMessage
 import pytest
 from botocore.exceptions import ClientError
 
-from components.mail.forwarder import handler
-from components.mail.routing import build_routing_table
+from features.mail.forwarder import handler
+from features.mail.routing import build_routing_table
 from tests.mail.support import (
     BUCKET,
     CATCH_ALL,

@@ -12,9 +12,9 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError, ReadTimeoutError
 
-from components.mail.forwarder import handler, loops
-from components.mail.forwarder.headers import SES_SINGLE_INSTANCE
-from components.mail.routing import build_routing_table
+from features.mail.forwarder import handler, loops
+from features.mail.forwarder.headers import SES_SINGLE_INSTANCE
+from features.mail.routing import build_routing_table
 from tests.mail import ses_rules
 from tests.mail.corpus_files import corpus
 from tests.mail.support import (

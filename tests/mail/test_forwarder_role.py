@@ -21,7 +21,7 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 
-from components.mail.forwarder import handler, markers
+from features.mail.forwarder import handler, markers
 from tests.mail.corpus_files import corpus
 from tests.mail.support import LOOP_KEY, event
 from tests.mail.test_components import ACCOUNT, BUCKET, DOMAIN, REGION, SETTINGS, mail_program

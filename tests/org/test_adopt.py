@@ -222,7 +222,7 @@ def _plan(tmp_path: Path, org_root: Path, seeded: dict) -> dict:
 
     project = tmp_path / "project"
     project.mkdir()
-    for entry in ("__main__.py", "components", "Pulumi.yaml", "org"):
+    for entry in ("__main__.py", "components", "features", "Pulumi.yaml", "org"):
         (project / entry).symlink_to(ROOT / entry)
     config = {
         "aws:region": "eu-west-1",

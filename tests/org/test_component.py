@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
+from groundwork.errors import ConfigError
 
-from components.errors import ConfigError
-from components.program import build
+from features.program import build
 from org.loader import load_org
 from org.plan.runtime import ProgramRun
 from tests.conftest import stack_config

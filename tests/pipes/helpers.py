@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from components.context import load_context
-from components.pipes import EventPipe, EventPipeArgs
+from groundwork.context import load_context
+from groundwork.pipes import EventPipe, EventPipeArgs
+
 from org.plan.runtime import ProgramRun
 
 REGION, ACCOUNT = "eu-west-1", "123456789012"

@@ -10,9 +10,9 @@ from __future__ import annotations
 import sys
 
 import pytest
+from groundwork.errors import ConfigError
+from groundwork.pipes import DynamoDBStreamSource, KinesisStreamSource, MskSource, SqsTarget
 
-from components.errors import ConfigError
-from components.pipes import DynamoDBStreamSource, KinesisStreamSource, MskSource, SqsTarget
 from org.plan.command import plan_stack
 from tests.pipes.helpers import ACCOUNT, DDB_STREAM, KINESIS, MSK, REGION, TOPIC, pipe_inputs, pipe_program
 from tests.policies.conftest import PACK_DIR
@@ -68,7 +68,7 @@ def test_defect_5_traced_example_lambdas_may_write_traces(events_dev):
     (KinesisStreamSource(stream_arn=KINESIS, batch_size=10), "kinesisStreamParameters"),
 ], ids=["dynamodb", "kinesis"])
 def test_defect_6_stream_sources_default_to_bounded_retries_and_an_alarmed_failure_queue(run, source, key):
-    from components.pipes import AlarmSettings
+    from groundwork.pipes import AlarmSettings
 
     result = run(pipe_program(source=source, alarms=AlarmSettings(topic_arn=TOPIC), **OUT))
     params = pipe_inputs(result)["sourceParameters"][key]

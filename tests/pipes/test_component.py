@@ -6,15 +6,15 @@ import json
 import re
 
 import pytest
-
-from components.errors import ConfigError
-from components.pipes import (
+from groundwork.errors import ConfigError
+from groundwork.pipes import (
     METRIC_NAMESPACE,
     AlarmSettings,
     LambdaTarget,
     LoggingSettings,
     SqsSource,
 )
+
 from tests.pipes.helpers import (
     ACCOUNT,
     FUNCTION,

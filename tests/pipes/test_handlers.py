@@ -9,7 +9,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from components.pipes.handlers import click_processor, inquiry_enricher
+from features.pipes.handlers import click_processor, inquiry_enricher
 
 MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
 

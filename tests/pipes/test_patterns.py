@@ -12,11 +12,10 @@ import json
 import re
 
 import pytest
-
-from components.context import load_context
-from components.errors import ConfigError
-from components.pipes import AlarmSettings
-from components.pipes.patterns import (
+from groundwork.context import load_context
+from groundwork.errors import ConfigError
+from groundwork.pipes import AlarmSettings
+from groundwork.pipes.patterns import (
     DynamoDBStreamToEventBus,
     DynamoDBStreamToEventBusArgs,
     KinesisToFirehose,
@@ -28,6 +27,7 @@ from components.pipes.patterns import (
     SqsToStepFunctions,
     SqsToStepFunctionsArgs,
 )
+
 from tests.pipes.helpers import (
     BUS,
     DDB_STREAM,

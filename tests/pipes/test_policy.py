@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-
-from components.pipes.policy import PolicyError, Statement, check_statements
+from groundwork.pipes.policy import PolicyError, Statement, check_statements
 
 
 @pytest.mark.parametrize(("statement", "expected"), [

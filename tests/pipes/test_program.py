@@ -6,12 +6,12 @@ import json
 
 import pulumi
 import pytest
+from groundwork.context import load_context
+from groundwork.errors import ConfigError
+from groundwork.events.patterns import matches
 
-from components.context import load_context
-from components.errors import ConfigError
-from components.events.patterns import matches
-from components.pipes import program as pipes_program
-from components.program import Program, build
+from features.pipes import program as pipes_program
+from features.program import Program, build
 from org.plan.command import plan_stack
 from tests.buses.helpers import bus_config, bus_settings
 from tests.conftest import stack_config

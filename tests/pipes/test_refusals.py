@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
-from components.errors import ConfigError
-from components.pipes import (
+from groundwork.errors import ConfigError
+from groundwork.pipes import (
     ApiGatewayEnrichment,
     DynamoDBStreamSource,
     EventBusTarget,
@@ -22,6 +21,7 @@ from components.pipes import (
     StepFunctionsEnrichment,
     StepFunctionsTarget,
 )
+
 from tests.conftest import stack_config
 from tests.pipes.helpers import (
     BUS,
@@ -124,7 +124,7 @@ def test_lambda_enrichment_past_five_minutes(run):
 def test_fan_out_to_many_targets(run):
     message = refused(run, source=FROM_QUEUE, target=[TO_LAMBDA, SnsTarget(topic_arn=TOPIC)])
     assert "2 targets were given, but a pipe delivers to exactly one target" in message
-    assert "components.buses" in message and "components.fanout" in message
+    assert "groundwork.buses" in message and "groundwork.fanout" in message
 
 
 def test_fifo_sqs_source_is_noted_for_ordering_per_message_group(run):

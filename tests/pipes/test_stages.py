@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from components.pipes import (
+from groundwork.pipes import (
     ActiveMqSource,
     ApiDestinationEnrichment,
     ApiDestinationTarget,
@@ -30,6 +29,7 @@ from components.pipes import (
     StepFunctionsEnrichment,
     StepFunctionsTarget,
 )
+
 from tests.pipes.helpers import (
     ACCOUNT,
     API_DESTINATION,

@@ -93,7 +93,8 @@ def test_the_table_covers_every_resource_type_the_project_declares():
     import pulumi_aws
 
     root = Path(__file__).resolve().parents[2]
-    sources = [*root.glob("components/**/*.py"), *root.glob("org/**/*.py"), root / "__main__.py"]
+    sources = [*root.glob("components/**/*.py"), *root.glob("features/**/*.py"), *root.glob("org/**/*.py"),
+               root / "__main__.py"]
     declared = set()
     for source in sources:
         for module, name in re.findall(r"\baws\.(\w+)\.([A-Z]\w+)\(", source.read_text()):
@@ -107,7 +108,7 @@ def test_the_bootstrap_templates_policies_are_found_and_pass():
     """The IAM inside the StackSet templates is really checked (not skipped as unparsable)."""
     from pathlib import Path
 
-    templates = sorted((Path(__file__).resolve().parents[2] / "components" / "bootstrap" / "templates").glob("*.y*ml"))
+    templates = sorted((Path(__file__).resolve().parents[2] / "features" / "bootstrap" / "templates").glob("*.y*ml"))
     assert templates
     kinds = set()
     for template in templates:

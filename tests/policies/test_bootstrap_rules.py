@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from components.bootstrap.templates import GITHUB_OIDC, STATE_BACKEND
-from components.lifecycle.teardown import BUILDSPEC
+from features.bootstrap.templates import GITHUB_OIDC, STATE_BACKEND
+from features.lifecycle.teardown import BUILDSPEC
 from org.plan.analyzer import UNKNOWN
 from tests.policies.corpus.builders import DEV, Case, res, tags
 

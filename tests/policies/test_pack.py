@@ -27,8 +27,37 @@ def test_pack_metadata_matches_pulumipolicy_yaml(info):
     assert manifest["runtime"]["name"] == "python" and manifest["name"] == info.name == "groundwork"
     assert manifest["runtime"]["options"]["virtualenv"]  # the CLI installs requirements.txt there
     assert manifest["version"] and manifest["description"]
-    requirements = (PACK_DIR / "requirements.txt").read_text()
-    assert "pulumi-policy==" in requirements and "pulumi==" in requirements
+
+
+def _names(requirements: Path) -> set[str]:
+    lines = (line.split("#")[0].strip() for line in requirements.read_text().splitlines())
+    return {re.split(r"[=<>~!\[ ;]", line)[0].lower().replace("_", "-") for line in lines if line}
+
+
+def test_the_pack_venv_provides_every_module_the_pack_imports():
+    """The Pulumi CLI builds the pack's venv from policies/requirements.txt alone: every third-party
+    module the pack's code imports must come from a distribution listed (pinned) there."""
+    import ast
+    import importlib.metadata
+    import sys
+
+    imported: set[str] = set()
+    for source in PACK_DIR.rglob("*.py"):
+        if "venv" in source.parts:
+            continue
+        for node in ast.walk(ast.parse(source.read_text())):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                imported.add(node.module.split(".")[0])
+    third_party = imported - set(sys.stdlib_module_names) - {"groundwork_policies", "__future__"}
+    distributions = importlib.metadata.packages_distributions()
+    listed = _names(PACK_DIR / "requirements.txt")
+    missing = {m: distributions.get(m) for m in third_party
+               if not {d.lower().replace("_", "-") for d in distributions.get(m, [])} & listed}
+    assert len(third_party) >= 4 and not missing, missing
+    for line in (PACK_DIR / "requirements.txt").read_text().splitlines():
+        assert not line.strip() or line.startswith("#") or "==" in line, f"not pinned: {line}"
 
 
 def test_every_policy_is_described_and_configurable(info):
@@ -40,13 +69,25 @@ def test_every_policy_is_described_and_configurable(info):
             assert spec.get("description"), f"{policy.name}.{key} has no description"
 
 
-def test_security_stage_and_ephemeral_policies_are_mandatory(info):
-    for name in ("stage-usage", "ephemeral-teardown", "ephemeral-deletable", "ephemeral-expires-at", "s3-bucket-baseline",
-                 "queue-topic-encryption", "iam-no-admin-wildcard", "lambda-runtime", "kms-key-rotation",
-                 "ses-receipt-rule-security", "required-tags"):
-        assert info.policy(name).enforcement_level == "mandatory", name
-    assert info.policy("resource-naming").enforcement_level == "advisory"
-    assert info.policy("tags-from-stack").enforcement_level == "remediate"
+MANDATORY = ("stage-usage", "ephemeral-teardown", "ephemeral-deletable", "ephemeral-expires-at", "s3-bucket-baseline",
+             "queue-topic-encryption", "iam-no-admin-wildcard", "lambda-runtime", "kms-key-rotation",
+             "ses-receipt-rule-security", "required-tags")
+
+
+@pytest.mark.parametrize("policy", MANDATORY)
+def test_security_stage_and_ephemeral_violations_block_the_deployment(policy, run_case):
+    """A corpus violation of each of these policies comes back from the pack as a mandatory finding
+    (what stops ``pulumi up``), not merely a policy declared mandatory in the metadata."""
+    cases = [c for c in violations.CASES if policy in c.expect and not c.policy_config]
+    assert cases, f"no violation case for {policy} in the corpus"
+    found = [d for d in run_case(cases[0]) if d.policy_name == policy]
+    assert found and all(d.mandatory for d in found), (cases[0].id, found)
+
+
+def test_naming_findings_are_advisory(run_case):
+    naming = [d for c in violations.CASES if "resource-naming" in c.expect and not c.policy_config
+              for d in run_case(c) if d.policy_name == "resource-naming"]
+    assert naming and {d.enforcement_level for d in naming} == {"advisory"}
 
 
 def test_docs_table_lists_every_policy_with_its_default_level(info):

@@ -7,9 +7,9 @@ import json
 
 import pulumi
 import pulumi_aws as aws
+from groundwork.context import load_context
+from groundwork.conventions import apply_conventions
 
-from components.context import load_context
-from components.conventions import apply_conventions
 from org.plan.analyzer import PolicyPackProcess, describe_run
 from org.plan.runtime import run_program
 from tests.conftest import stack_config

@@ -87,7 +87,8 @@ def test_access_json_on_invalid_sso_data_prints_an_error_document(capsys, org_co
     (None, "cannot be read (Is a directory)"),
 ])
 def test_an_unreadable_policy_config_is_named(tmp_path: Path, content: bytes | None, fragment: str):
-    from components.errors import ConfigError
+    from groundwork.errors import ConfigError
+
     from org.plan.command import policy_config_for
 
     path = tmp_path / "pack.json"

@@ -12,9 +12,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from groundwork.errors import ConfigError
 
-from components.errors import ConfigError
-from components.program import build
+from features.program import build
 from org.plan.stackconfig import load_stack_config
 from tests.conftest import ROOT
 

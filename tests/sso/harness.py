@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pulumi
+from groundwork.context import NAMESPACE, load_context
+from groundwork.conventions import apply_conventions
 
-from components.context import NAMESPACE, load_context
-from components.conventions import apply_conventions
-from components.program import Program
-from tests.sso.stand_in import StandInOrg, publish_org
+from features.program import Program
+from org.model import OrgData
+from tests.sso.stand_in import publish_org
 
 
-def feature_program(key: str, build: Callable, org: StandInOrg | None = None,
+def feature_program(key: str, build: Callable, org: OrgData | None = None,
                     with_component: bool = True) -> Callable[[], Program]:
     """A program body: context + conventions, the stand-in org, then ``build(program, settings)``."""
 

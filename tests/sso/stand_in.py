@@ -1,66 +1,33 @@
-"""A stand-in for the org contract's OrgData (org.model), shaped like the example org in org/."""
+"""The example org of org/ as the real OrgData (org.model) the features read, and a stand-in for
+the organization component's ids (program.shared['organization'])."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
 from pathlib import Path
 
 import pulumi
 
+from org.loader import load_org
+from org.model import OrgData
 
-@dataclass
-class Account:
-    name: str
-    ou: str
-    bootstrap: bool = True
-    owner: str = "platform-team@acme-corp.example"
-    purpose: str = "example"
-    tags: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def email(self) -> str:
-        return f"{self.name}@aws.acme-corp.example"
-
-    @property
-    def source(self) -> Path:
-        return Path("org/accounts") / f"{self.name}.yaml"
-
-
-@dataclass
-class StandInOrg:
-    """Has the attributes of the contract's OrgData that the sso and bootstrap features use."""
-
-    accounts: list[Account]
-    ou_paths: list[str]
-    mail_domain: str = "aws.acme-corp.example"
-    root: Path = Path("org")
-
-    def account(self, name: str) -> Account:
-        for account in self.accounts:
-            if account.name == name:
-                return account
-        raise KeyError(name)
-
-    def accounts_under(self, ou_path: str) -> list[Account]:
-        return [a for a in self.accounts if a.ou == ou_path or a.ou.startswith(ou_path + "/")]
-
-
+ORG = Path(__file__).resolve().parents[2] / "org"
 EXAMPLE_OUS = ["Security", "Infrastructure", "Workloads", "Workloads/Prod", "Workloads/NonProd", "Sandbox"]
 
 
-def example_org(**bootstrap: bool) -> StandInOrg:
-    """The example org: accounts by OU as in org/accounts/; ``name=False`` opts an account out of bootstrap."""
-    accounts = [
-        Account("log-archive", "Security"),
-        Account("orders-dev", "Workloads/NonProd"),
-        Account("orders-prod", "Workloads/Prod"),
-        Account("security-audit", "Security"),
-        Account("shared-services", "Infrastructure"),
-    ]
-    for account in accounts:
-        account.bootstrap = bootstrap.get(account.name.replace("-", "_"), True)
-    return StandInOrg(accounts=accounts, ou_paths=list(EXAMPLE_OUS))
-
+def example_org(*, extra_ous: tuple[str, ...] = (), extra_accounts: tuple[tuple[str, str], ...] = (),
+                **bootstrap: bool) -> OrgData:
+    """The example org loaded from org/, every account bootstrapped unless ``name=False`` opts it out;
+    ``extra_ous``/``extra_accounts`` ((name, OU) pairs) add nested OUs and accounts to it."""
+    org = load_org(ORG)
+    assert org.ou_paths == EXAMPLE_OUS  # the ids below are keyed by these
+    template = org.accounts[0]
+    accounts = [*org.accounts, *(dataclasses.replace(template, name=name, ou=ou, email=f"{name}@{org.mail_domain}",
+                                                     source=Path("org/accounts") / f"{name}.yaml")
+                                 for name, ou in extra_accounts)]
+    accounts = [dataclasses.replace(a, bootstrap=bootstrap.get(a.name.replace("-", "_"), True)) for a in accounts]
+    return OrgData(spec=org.spec, accounts=accounts, ou_paths=[*org.ou_paths, *extra_ous], scps=org.scps,
+                   root=org.root)
 
 
 EXAMPLE_ACCOUNT_IDS = {
@@ -84,8 +51,8 @@ class StandInOrganization(pulumi.ComponentResource):
         self.register_outputs({})
 
 
-def publish_org(program, org: StandInOrg | None = None, with_component: bool = True) -> None:
-    """Put the stand-in org (and, optionally, its component's ids) where the org feature would."""
+def publish_org(program, org: OrgData | None = None, with_component: bool = True) -> None:
+    """Put the example org (and, optionally, its component's ids) where the org feature would."""
     program.shared["org_data"] = org or example_org()
     if with_component:
         program.shared["organization"] = StandInOrganization()

@@ -5,10 +5,10 @@ from __future__ import annotations
 import fnmatch
 
 import pytest
+from groundwork.errors import ConfigError
 
-from components.bootstrap import program as bootstrap_program
-from components.bootstrap.templates import GITHUB_OIDC, STATE_BACKEND
-from components.errors import ConfigError
+from features.bootstrap import program as bootstrap_program
+from features.bootstrap.templates import GITHUB_OIDC, STATE_BACKEND
 from tests.conftest import stack_config
 from tests.sso.harness import feature_program
 from tests.sso.stand_in import EXAMPLE_OU_IDS, example_org
@@ -122,7 +122,7 @@ def oidc_parameters(result) -> dict:
 
 def test_deploy_role_trusts_the_teardown_builds_by_default(run):
     """The default that makes an EPHEMERAL stack's teardown work with the bootstrap deploy role."""
-    from components.lifecycle.teardown import build_role_name
+    from features.lifecycle.teardown import build_role_name
 
     pattern = oidc_parameters(run_bootstrap(run))["TeardownRoleNamePattern"]
     assert pattern == "groundwork-teardown-*"

@@ -10,7 +10,7 @@ import pytest
 from cfnlint import api as cfnlint_api
 from cfnlint.decode import decode_str
 
-from components.bootstrap.templates import (
+from features.bootstrap.templates import (
     GITHUB_OIDC,
     STATE_BACKEND,
     github_oidc_parameters,
@@ -114,7 +114,7 @@ def test_teardown_pattern_refuses_a_bare_or_inner_wildcard():
 
 
 def test_the_default_pattern_matches_every_teardown_build_role_name():
-    from components.lifecycle.teardown import build_role_name
+    from features.lifecycle.teardown import build_role_name
 
     pattern = load(GITHUB_OIDC)["Parameters"]["TeardownRoleNamePattern"]["Default"]
     for project, stack in [("groundwork", "feature-x"), ("groundwork", "Feature-X" * 20), ("acme", "dev")]:

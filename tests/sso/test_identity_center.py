@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from groundwork.errors import ConfigError
 
-from components.errors import ConfigError
-from components.sso import program as sso_program
+from features.sso import program as sso_program
 from tests.conftest import stack_config
 from tests.sso.harness import feature_program
 from tests.sso.stand_in import EXAMPLE_ACCOUNT_IDS, example_org

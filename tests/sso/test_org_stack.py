@@ -6,9 +6,9 @@ import copy
 from pathlib import Path
 
 import pytest
+from groundwork.errors import ConfigError
 
-from components.errors import ConfigError
-from components.program import build
+from features.program import build
 from org.loader import load_org
 from org.plan.stackconfig import load_stack_config
 from org.sso import load_sso

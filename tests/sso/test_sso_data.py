@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from org.sso import AccountAssignment, SsoValidationError, load_sso
-from tests.sso.stand_in import Account, example_org
+from tests.sso.stand_in import example_org
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "org" / "sso.yaml"
@@ -47,9 +47,8 @@ def test_example_expands_ou_targets_to_every_account_below_them():
 
 
 def test_deeply_nested_ous_and_duplicate_targets_give_one_grant_each(tmp_path):
-    org = example_org()
-    org.ou_paths += ["Workloads/Prod/Payments", "Workloads/Prod/Payments/Cards"]
-    org.accounts.append(Account("cards-prod", "Workloads/Prod/Payments/Cards"))
+    org = example_org(extra_ous=("Workloads/Prod/Payments", "Workloads/Prod/Payments/Cards"),
+                      extra_accounts=(("cards-prod", "Workloads/Prod/Payments/Cards"),))
     data = base()
     data["assignments"] = [{"group": "ReadOnly", "permissionSet": "ReadOnlyAccess",
                             "targets": ["Workloads", "Workloads/Prod", "orders-prod"]}]

@@ -9,7 +9,7 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from groundwork_policies.awsrules import engines
+from groundwork_policies import library as engines
 from groundwork_policies.awsrules.findings import Rule
 from groundwork_policies.framework import Resource
 from groundwork_policies.values import UNKNOWN, dig

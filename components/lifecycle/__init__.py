@@ -1,5 +1,0 @@
-"""Stack lifecycle: the teardown of EPHEMERAL stacks when their lease ends."""
-
-from components.lifecycle.teardown import EphemeralTeardown, TeardownArgs, TeardownSettings
-
-__all__ = ["EphemeralTeardown", "TeardownArgs", "TeardownSettings"]

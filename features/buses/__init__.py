@@ -1,0 +1,1 @@
+"""The buses feature of this repository's program (its config, checks and declarations)."""

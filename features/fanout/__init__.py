@@ -1,0 +1,1 @@
+"""The fanout feature of this repository's program (its config, checks and declarations)."""
