@@ -18,6 +18,7 @@ import re
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -256,63 +257,41 @@ class MailReceiving(pulumi.ComponentResource):
         )
 
         # --- alarms ------------------------------------------------------------------------
-        self.failure_alarm = aws.cloudwatch.MetricAlarm(
-            f"{name}-failures-alarm",
-            name=ctx.name("mail-forwarding-failed"),
-            alarm_description="Mail could not be forwarded after retries; the event is in the failure "
-                              "queue and the raw message in S3. Inspect, fix and redrive.",
-            namespace="AWS/SQS", metric_name="ApproximateNumberOfMessagesVisible",
-            dimensions={"QueueName": self.failures.name},
-            statistic="Maximum", period=300, evaluation_periods=1, threshold=0,
-            comparison_operator="GreaterThanThreshold", treat_missing_data="notBreaching",
-            alarm_actions=args.alarm_actions, ok_actions=args.alarm_actions,
-            opts=child,
-        )
-        self.error_alarm = aws.cloudwatch.MetricAlarm(
-            f"{name}-errors-alarm",
-            name=ctx.name("mail-forwarder-errors"),
-            alarm_description="The mail forwarder raised errors (it will retry; see its logs).",
-            namespace="AWS/Lambda", metric_name="Errors",
-            dimensions={"FunctionName": self.function.name},
-            statistic="Sum", period=300, evaluation_periods=1, threshold=0,
-            comparison_operator="GreaterThanThreshold", treat_missing_data="notBreaching",
-            alarm_actions=args.alarm_actions, ok_actions=args.alarm_actions,
-            opts=child,
-        )
-        self.loop_alarm = aws.cloudwatch.MetricAlarm(
-            f"{name}-loop-alarm",
-            name=ctx.name("mail-loop-dropped"),
-            alarm_description="The mail forwarder dropped a message as a forwarding loop (signed trace "
-                              "header, our own sender, or a route to our own domain). The raw message is "
-                              "in S3; check the owner's mailbox rules and the routing table.",
-            namespace=METRICS_NAMESPACE, metric_name="Dropped", dimensions={"Reason": "loop"},
-            statistic="Sum", period=300, evaluation_periods=1, threshold=0,
-            comparison_operator="GreaterThanThreshold", treat_missing_data="notBreaching",
-            alarm_actions=args.alarm_actions, ok_actions=args.alarm_actions,
-            opts=child,
-        )
-        self.unknown_alarm = aws.cloudwatch.MetricAlarm(
-            f"{name}-unknown-outcome-alarm",
-            name=ctx.name("mail-send-outcome-unknown"),
-            alarm_description="A forward may or may not have reached its owner (the invocation died "
-                              "during the SES call). It is not re-sent automatically; see docs/mail.md.",
-            namespace=METRICS_NAMESPACE, metric_name="OutcomeUnknown",
-            statistic="Sum", period=300, evaluation_periods=1, threshold=0,
-            comparison_operator="GreaterThanThreshold", treat_missing_data="notBreaching",
-            alarm_actions=args.alarm_actions, ok_actions=args.alarm_actions,
-            opts=child,
-        )
-        self.refused_alarm = aws.cloudwatch.MetricAlarm(
-            f"{name}-refused-alarm",
-            name=ctx.name("mail-refused-by-ses"),
-            alarm_description="SES refused to send a received message as it was; its owner got a notice "
-                              "with the S3 location of the original instead.",
-            namespace=METRICS_NAMESPACE, metric_name="NoticeSent", dimensions={"Reason": "refused"},
-            statistic="Sum", period=300, evaluation_periods=1, threshold=0,
-            comparison_operator="GreaterThanThreshold", treat_missing_data="notBreaching",
-            alarm_actions=args.alarm_actions, ok_actions=args.alarm_actions,
-            opts=child,
-        )
+        def alarm(suffix: str, alarm_name: str, description: str, namespace: Any, metric: str,
+                  dimensions: Any, statistic: str = "Sum") -> aws.cloudwatch.MetricAlarm:
+            """One alarm on any datapoint above 0 in 5 minutes, to the mail alarm actions."""
+            return aws.cloudwatch.MetricAlarm(
+                f"{name}-{suffix}-alarm", name=ctx.name(alarm_name), alarm_description=description,
+                namespace=namespace, metric_name=metric, dimensions=dimensions,
+                statistic=statistic, period=300, evaluation_periods=1, threshold=0,
+                comparison_operator="GreaterThanThreshold", treat_missing_data="notBreaching",
+                alarm_actions=args.alarm_actions, ok_actions=args.alarm_actions, opts=child)
+
+        self.failure_alarm = alarm(
+            "failures", "mail-forwarding-failed",
+            "Mail could not be forwarded after retries; the event is in the failure "
+            "queue and the raw message in S3. Inspect, fix and redrive.",
+            "AWS/SQS", "ApproximateNumberOfMessagesVisible", {"QueueName": self.failures.name},
+            statistic="Maximum")
+        self.error_alarm = alarm(
+            "errors", "mail-forwarder-errors", "The mail forwarder raised errors (it will retry; see its logs).",
+            "AWS/Lambda", "Errors", {"FunctionName": self.function.name})
+        self.loop_alarm = alarm(
+            "loop", "mail-loop-dropped",
+            "The mail forwarder dropped a message as a forwarding loop (signed trace "
+            "header, our own sender, or a route to our own domain). The raw message is "
+            "in S3; check the owner's mailbox rules and the routing table.",
+            METRICS_NAMESPACE, "Dropped", {"Reason": "loop"})
+        self.unknown_alarm = alarm(
+            "unknown-outcome", "mail-send-outcome-unknown",
+            "A forward may or may not have reached its owner (the invocation died "
+            "during the SES call). It is not re-sent automatically; see docs/mail.md.",
+            METRICS_NAMESPACE, "OutcomeUnknown", None)
+        self.refused_alarm = alarm(
+            "refused", "mail-refused-by-ses",
+            "SES refused to send a received message as it was; its owner got a notice "
+            "with the S3 location of the original instead.",
+            METRICS_NAMESPACE, "NoticeSent", {"Reason": "refused"})
         self.register_outputs({
             "bucket": self.bucket.bucket,
             "ruleSet": self.rule_set.rule_set_name,

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 from groundwork.events.patterns import PatternError, check_pipe_support, explain_mismatch, validate_pattern
@@ -89,15 +90,7 @@ def run_test(args: argparse.Namespace) -> int:
     except ValueError as error:  # an unreadable or unparsable file
         print(f"error: {error}", file=sys.stderr)
         return EXIT_INVALID
-    all_match = True
-    for path, event in events:
-        mismatch = explain_mismatch(pattern, event)
-        if mismatch is None:
-            print(f"MATCH     {path}")
-        else:
-            all_match = False
-            print(f"NO MATCH  {path}  (first mismatch: {mismatch})")
-    return EXIT_ALL_MATCH if all_match else EXIT_SOME_DO_NOT
+    return report_matches((path, explain_mismatch(pattern, event)) for path, event in events)
 
 
 def run_sns_test(args: argparse.Namespace, scope: str) -> int:
@@ -121,9 +114,13 @@ def run_sns_test(args: argparse.Namespace, scope: str) -> int:
     except ValueError as error:  # an unreadable or unparsable file
         print(f"error: {error}", file=sys.stderr)
         return EXIT_INVALID
+    return report_matches((path, explain_policy_mismatch(policy, message, scope)) for path, message in messages)
+
+
+def report_matches(results: Iterable[tuple[Path, str | None]]) -> int:
+    """Print MATCH / NO MATCH (with the first mismatch) per file; the exit code for all of them."""
     all_match = True
-    for path, message in messages:
-        mismatch = explain_policy_mismatch(policy, message, scope)
+    for path, mismatch in results:
         if mismatch is None:
             print(f"MATCH     {path}")
         else:
