@@ -21,12 +21,13 @@ from dataclasses import replace
 from typing import Any
 
 import pulumi
-from groundwork.buses.bus import BusSettings, EventBusArgs, EventBusPlatform, check_bus
+from groundwork.buses.bus import EventBusArgs, EventBusPlatform, check_bus
 from groundwork.context import NAMESPACE
 from groundwork.errors import ConfigError
 from groundwork.validators import SnsTopicArn, check_name
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from features.buses.settings import BusSettings, bus_args
 from features.settings import parse_settings
 from org.inputs import known_ids, org_check_failed
 
@@ -137,10 +138,8 @@ def prepare(program: Any, settings: Any) -> dict[str, EventBusArgs]:
     alarm_actions = [config.alarm_topic_arn] if config.alarm_topic_arn else []
     all_args = {}
     for name, bus in config.buses.items():
-        all_args[name] = EventBusArgs(
-            context=program.context,
-            bus=name,
-            settings=bus,
+        all_args[name] = bus_args(
+            program.context, name, bus,
             producer_account_ids={p: producers[p] for p in bus.producers},
             api_secrets=resolve_secrets(program, name, bus),
             alarm_actions=alarm_actions,
