@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from features.buses.settings import BusSettings, bus_args
 from features.settings import parse_settings
+from features.stack import Program
 from org.inputs import known_ids, org_check_failed
 
 CONFIG_KEY = f"{NAMESPACE}:eventBuses"
@@ -69,7 +70,7 @@ def parse(settings: Any) -> EventBusesConfig:
     return parse_settings(EventBusesConfig, settings, CONFIG_KEY, shape="an object with 'buses'")
 
 
-def resolve_producers(program: Any, config: EventBusesConfig) -> dict[str, pulumi.Input[str]]:
+def resolve_producers(program: Program, config: EventBusesConfig) -> dict[str, pulumi.Input[str]]:
     """Producer account names -> ids: from the org feature in this stack, else ``accountIds``.
 
     While the program checks (before the organization is declared) the ids are the account names
@@ -103,7 +104,7 @@ def engine_secret_keys() -> set[str] | None:
     return keys if keys or reported else None
 
 
-def resolve_secrets(program: Any, bus_name: str, bus: BusSettings) -> dict[str, pulumi.Output[str]]:
+def resolve_secrets(program: Program, bus_name: str, bus: BusSettings) -> dict[str, pulumi.Output[str]]:
     """Each API destination's credential from its secret config key (missing key = ConfigError)."""
     secrets: dict[str, pulumi.Output[str]] = {}
     for dest_name, dest in bus.api_destinations.items():
@@ -126,7 +127,7 @@ def resolve_secrets(program: Any, bus_name: str, bus: BusSettings) -> dict[str, 
     return secrets
 
 
-def prepare(program: Any, settings: Any) -> dict[str, EventBusArgs]:
+def prepare(program: Program, settings: Any) -> dict[str, EventBusArgs]:
     """Validate everything (all buses); declare nothing. Returns each bus's args.
 
     Publishes ``program.shared["event_bus_names"]`` as soon as the config parses, so a pipe's
@@ -150,7 +151,7 @@ def prepare(program: Any, settings: Any) -> dict[str, EventBusArgs]:
     return all_args
 
 
-def declare(program: Any, all_args: dict[str, EventBusArgs]) -> dict[str, EventBusPlatform]:
+def declare(program: Program, all_args: dict[str, EventBusArgs]) -> dict[str, EventBusPlatform]:
     """Declare one EventBusPlatform per bus, with the producers' account ids of the organization.
 
     Publishes ``program.shared["event_buses"]`` (bus name -> component, with ``bus_arn`` and
@@ -166,6 +167,6 @@ def declare(program: Any, all_args: dict[str, EventBusArgs]) -> dict[str, EventB
     return buses
 
 
-def build(program: Any, settings: Any) -> dict[str, EventBusPlatform]:
+def build(program: Program, settings: Any) -> dict[str, EventBusPlatform]:
     """Check, then declare ``groundwork:eventBuses`` alone (the program runs the two phases for all features)."""
     return declare(program, prepare(program, settings))

@@ -10,6 +10,7 @@ from groundwork.errors import ConfigError
 
 from features.organization.component import Organization, OrganizationArgs
 from features.organization.settings import OrgSettings
+from features.stack import Program
 from org.inputs import ORG_NAMES, load_org_data
 
 RAM_PRINCIPAL = "ram.amazonaws.com"
@@ -23,7 +24,7 @@ class OrgPlan:
     data: Any
 
 
-def prepare(program: Any, settings: object) -> OrgPlan:
+def prepare(program: Program, settings: object) -> OrgPlan:
     """Validate settings and every org file; declare nothing.
 
     Publishes ``program.shared["org_data"]`` (the validated :class:`org.model.OrgData`) and
@@ -43,7 +44,7 @@ def prepare(program: Any, settings: object) -> OrgPlan:
     return OrgPlan(org_settings, data)
 
 
-def declare(program: Any, plan: OrgPlan) -> Organization:
+def declare(program: Program, plan: OrgPlan) -> Organization:
     """Declare the organization and publish it as ``program.shared["organization"]``.
 
     The component has ``account_ids``, ``ou_ids`` and ``root_id``.
@@ -67,6 +68,6 @@ def declare(program: Any, plan: OrgPlan) -> Organization:
     return organization
 
 
-def build(program: Any, settings: object) -> Organization:
+def build(program: Program, settings: object) -> Organization:
     """Check, then declare ``groundwork:org`` alone (the program runs the two phases for all features)."""
     return declare(program, prepare(program, settings))

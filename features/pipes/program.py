@@ -38,6 +38,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from features.buses.program import BUS_NAMES
 from features.pipes import example
 from features.settings import parse_settings
+from features.stack import Program
 
 KEY = "groundwork:pipes"
 BUSES_KEY = "groundwork:eventBuses"
@@ -126,7 +127,7 @@ class PipesSettings(_Model):
         return parse_settings(cls, raw, KEY, shape="an object (see docs/pipes.md)")
 
 
-def check_target_bus(program: Any, settings: PipesSettings) -> None:
+def check_target_bus(program: Program, settings: PipesSettings) -> None:
     """Refuse a ``dynamodbToEventBus.bus`` that is not a bus of ``groundwork:eventBuses`` in this stack.
 
     An unknown name is one ConfigError naming the key, the value and the buses this stack declares.
@@ -147,7 +148,7 @@ def check_target_bus(program: Any, settings: PipesSettings) -> None:
                           f"{BUSES_KEY} in this stack; known buses: {known}")
 
 
-def resolve_target_bus(program: Any, settings: PipesSettings) -> Any | None:
+def resolve_target_bus(program: Program, settings: PipesSettings) -> Any | None:
     """The declared ``groundwork:eventBuses`` bus the DynamoDB -> bus pipe targets (None: its own example bus)."""
     block = settings.dynamodb_to_event_bus
     if block is None or block.bus is None:
@@ -177,7 +178,7 @@ def _placeholder(service: str, resource: str) -> str:
     return f"arn:aws:{service}:us-east-1:000000000000:{resource}"
 
 
-def _pipe_specs(settings: PipesSettings, program: Any, arns: dict[str, Any]) -> list[tuple[str, type, Any]]:
+def _pipe_specs(settings: PipesSettings, program: Program, arns: dict[str, Any]) -> list[tuple[str, type, Any]]:
     """(name, component, args) for every enabled pattern; ``arns`` supplies each stage's ARN."""
     ctx = program.context
     logging = LoggingSettings(level=settings.logging.level,
@@ -239,7 +240,7 @@ PLACEHOLDER_ARNS = {
 class PipesPlatform(pulumi.ComponentResource):
     """The example event platform: every enabled pattern with its sources and targets."""
 
-    def __init__(self, name: str, program: Any, settings: PipesSettings,
+    def __init__(self, name: str, program: Program, settings: PipesSettings,
                  opts: pulumi.ResourceOptions | None = None, *, target_bus: Any | None = None) -> None:
         super().__init__("groundwork:pipes:PipesPlatform", name, None, opts)
         ctx = program.context
@@ -288,7 +289,7 @@ class PipesPlatform(pulumi.ComponentResource):
         self.register_outputs({"pipes": {n: p.pipe_name for n, p in self.pipes.items()}})
 
 
-def prepare(program: Any, settings: Any) -> PipesSettings:
+def prepare(program: Program, settings: Any) -> PipesSettings:
     """Validate ``groundwork:pipes`` and its target bus, and check every pipe design; declare nothing."""
     parsed = PipesSettings.parse(settings)
     check_target_bus(program, parsed)
@@ -301,7 +302,7 @@ def prepare(program: Any, settings: Any) -> PipesSettings:
     return parsed
 
 
-def declare(program: Any, parsed: PipesSettings) -> PipesPlatform:
+def declare(program: Program, parsed: PipesSettings) -> PipesPlatform:
     """Declare the platform, on the stack's own bus when ``dynamodbToEventBus.bus`` names one."""
     target_bus = resolve_target_bus(program, parsed)
     if target_bus is not None and (warning := unmatched_bus_warning(parsed, target_bus)) is not None:
@@ -312,6 +313,6 @@ def declare(program: Any, parsed: PipesSettings) -> PipesPlatform:
     return platform
 
 
-def build(program: Any, settings: Any) -> PipesPlatform:
+def build(program: Program, settings: Any) -> PipesPlatform:
     """Check, then declare ``groundwork:pipes`` alone (the program runs the two phases for all features)."""
     return declare(program, prepare(program, settings))
