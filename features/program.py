@@ -7,7 +7,7 @@ objects (config key, check, declare), in order. The program runs in two phases:
 1. **Check**: ``feature.check(program, settings)`` of every enabled feature (in the order listed, then
    the ``groundwork:teardown`` settings of an EPHEMERAL stack) validates settings, org data, cross
    references, pattern samples, templates and limits without declaring anything, and returns the
-   feature's plan. A feature may publish plain data in ``Program.shared`` for later checks (the
+   feature's plan. A feature may publish plain data in ``Program.shared`` (typed: ``features.stack.Shared``) for later checks (the
    loaded org data, the bus names a pipe may target). Every feature's ConfigError is collected;
    if there is any, ONE ConfigError with all of them is raised and no resource is declared, so a
    mistake in a late feature never leaves the early features half-applied.

@@ -274,7 +274,7 @@ def declare(program: Program, plan: BootstrapPlan) -> AccountBootstrap:
             f"them, so they get no bootstrap stacks: {', '.join(plan.uncovered)}. Add their OU to "
             f"{KEY}.targets, or set bootstrap: false in their request to say it is intended."
         )
-    organization = program.shared.get("organization")
+    organization = program.shared.organization
     ou_ids = resolve_ids("OU", config.targets, known_ids(program, "ou_ids"), config.ou_ids, f"{KEY}.ouIds")
     component = AccountBootstrap(
         "bootstrap",
@@ -285,7 +285,7 @@ def declare(program: Program, plan: BootstrapPlan) -> AccountBootstrap:
                              # Trusted access for StackSets comes with the organization.
                              depends_on=[organization] if isinstance(organization, pulumi.Resource) else []),
     )
-    program.shared["bootstrap"] = component
+    program.shared.bootstrap = component
     return component
 
 

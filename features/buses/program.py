@@ -33,7 +33,6 @@ from features.stack import Program
 from org.inputs import known_ids, org_check_failed
 
 CONFIG_KEY = f"{NAMESPACE}:eventBuses"
-BUS_NAMES = "event_bus_names"  # program.shared: the bus names, published while checking
 ACCOUNT_ID = re.compile(r"^\d{12}$")
 
 
@@ -130,11 +129,11 @@ def resolve_secrets(program: Program, bus_name: str, bus: BusSettings) -> dict[s
 def prepare(program: Program, settings: Any) -> dict[str, EventBusArgs]:
     """Validate everything (all buses); declare nothing. Returns each bus's args.
 
-    Publishes ``program.shared["event_bus_names"]`` as soon as the config parses, so a pipe's
+    Publishes ``program.shared.event_bus_names`` as soon as the config parses, so a pipe's
     check can refer to these buses.
     """
     config = parse(settings)
-    program.shared[BUS_NAMES] = list(config.buses)
+    program.shared.event_bus_names = list(config.buses)
     producers = resolve_producers(program, config)
     alarm_actions = [config.alarm_topic_arn] if config.alarm_topic_arn else []
     all_args = {}
@@ -154,7 +153,7 @@ def prepare(program: Program, settings: Any) -> dict[str, EventBusArgs]:
 def declare(program: Program, all_args: dict[str, EventBusArgs]) -> dict[str, EventBusPlatform]:
     """Declare one EventBusPlatform per bus, with the producers' account ids of the organization.
 
-    Publishes ``program.shared["event_buses"]`` (bus name -> component, with ``bus_arn`` and
+    Publishes ``program.shared.event_buses`` (bus name -> component, with ``bus_arn`` and
     ``bus_name``) so later features of the stack can put events on these buses.
     """
     published = known_ids(program, "account_ids")
@@ -162,7 +161,7 @@ def declare(program: Program, all_args: dict[str, EventBusArgs]) -> dict[str, Ev
         all_args = {name: replace(args, producer_account_ids={p: published[p] for p in args.producer_account_ids})
                     for name, args in all_args.items()}
     buses = {name: EventBusPlatform(f"bus-{name}", args) for name, args in all_args.items()}
-    program.shared["event_buses"] = buses  # read by features built later (a pipe targeting a bus)
+    program.shared.event_buses = buses  # read by features built later (a pipe targeting a bus)
     pulumi.export("eventBusArns", {name: b.bus_arn for name, b in buses.items()})
     return buses
 

@@ -158,7 +158,7 @@ def prepare(program: Program, settings: Any) -> dict[str, CloudEventsFanoutArgs]
 def declare(program: Program, all_args: dict[str, CloudEventsFanoutArgs]) -> dict[str, CloudEventsFanout]:
     """Declare one CloudEventsFanout per topic."""
     fanouts = {topic: CloudEventsFanout(f"fanout-{topic}", args) for topic, args in all_args.items()}
-    program.shared["fanouts"] = fanouts
+    program.shared.fanouts = fanouts
     pulumi.export("fanoutTopicArns", {topic: f.topic_arn for topic, f in fanouts.items()})
     return fanouts
 

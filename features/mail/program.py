@@ -28,7 +28,7 @@ from features.mail.receiving import DEFAULT_VERDICT_ACTIONS, MailReceiving, Mail
 from features.mail.regions import require_receiving_region
 from features.mail.routing import ADDRESS, RoutingTable, build_routing_table
 from features.settings import parse_settings
-from features.stack import Program
+from features.stack import Program, Shared
 
 KEY = f"{NAMESPACE}:mail"
 ZONE_ID = re.compile(r"^Z[A-Z0-9]{1,31}$")
@@ -243,8 +243,8 @@ def declare(program: Program, decided: MailPlan) -> MailReceiving:
         allowed_sender_domains=decided.settings.allowed_sender_domains,
         alarm_actions=[decided.settings.alarm_topic_arn] if decided.settings.alarm_topic_arn else [],
     ), opts=pulumi.ResourceOptions(depends_on=[mail_domain]))
-    program.shared["mail_domain"] = mail_domain
-    program.shared["mail"] = receiving
+    program.shared.mail_domain = mail_domain
+    program.shared.mail = receiving
     pulumi.export("mail", {
         "domain": decided.domain,
         "sender": decided.sender,
@@ -261,11 +261,11 @@ def _region() -> str | None:
 
 
 def _org_data(program: Program, settings: MailSettings) -> Any:
-    shared = getattr(program, "shared", {}) or {}
-    if shared.get("org_data") is not None:
-        return shared["org_data"]
+    shared = getattr(program, "shared", None)
+    if shared is not None and shared.org_data is not None:
+        return shared.org_data
     from org.inputs import load_org_data
 
-    if not isinstance(getattr(program, "shared", None), dict):  # a bare stand-in: no shared loads
-        program = SimpleNamespace(shared={})
+    if shared is None:  # a bare stand-in: no shared loads
+        program = SimpleNamespace(shared=Shared())
     return load_org_data(program, settings.org_path)

@@ -11,7 +11,7 @@ from groundwork.errors import ConfigError
 from features.organization.component import Organization, OrganizationArgs
 from features.organization.settings import OrgSettings
 from features.stack import Program
-from org.inputs import ORG_NAMES, load_org_data
+from org.inputs import load_org_data
 
 RAM_PRINCIPAL = "ram.amazonaws.com"
 
@@ -27,14 +27,14 @@ class OrgPlan:
 def prepare(program: Program, settings: object) -> OrgPlan:
     """Validate settings and every org file; declare nothing.
 
-    Publishes ``program.shared["org_data"]`` (the validated :class:`org.model.OrgData`) and
-    ``program.shared["org_names"]`` (the account names and OU paths the component will publish ids
+    Publishes ``program.shared.org_data`` (the validated :class:`org.model.OrgData`) and
+    ``program.shared.org_names`` (the account names and OU paths the component will publish ids
     for) so the checks of later features can use them.
     """
     org_settings = OrgSettings.from_config(settings)
     data = load_org_data(program, org_settings.root, "Invalid org data (run `python -m org validate`):")
-    program.shared["org_data"] = data
-    program.shared[ORG_NAMES] = {"account_ids": [account.name for account in data.accounts],
+    program.shared.org_data = data
+    program.shared.org_names = {"account_ids": [account.name for account in data.accounts],
                                  "ou_ids": list(data.ou_paths)}
     if org_settings.share_account_ids and RAM_PRINCIPAL not in data.spec.service_principals:
         raise ConfigError(
@@ -45,7 +45,7 @@ def prepare(program: Program, settings: object) -> OrgPlan:
 
 
 def declare(program: Program, plan: OrgPlan) -> Organization:
-    """Declare the organization and publish it as ``program.shared["organization"]``.
+    """Declare the organization and publish it as ``program.shared.organization``.
 
     The component has ``account_ids``, ``ou_ids`` and ``root_id``.
     """
@@ -60,8 +60,8 @@ def declare(program: Program, plan: OrgPlan) -> Organization:
             publish_account_ids=plan.settings.publish_account_ids,
         ),
     )
-    program.shared["org_data"] = plan.data
-    program.shared["organization"] = organization
+    program.shared.org_data = plan.data
+    program.shared.organization = organization
     pulumi.export("rootId", organization.root_id)
     pulumi.export("ouIds", organization.ou_ids)
     pulumi.export("accountIds", organization.account_ids)

@@ -4,7 +4,7 @@ Each pattern key present under ``groundwork:pipes`` deploys that pattern togethe
 source and target (queues, tables with streams, a Kinesis stream, state machines, Lambdas, an event
 bus, Firehose with its bucket). The DynamoDB -> bus pattern puts its events on a bus of
 ``groundwork:eventBuses`` when its ``bus`` setting names one (that feature comes first: its check
-publishes the bus names, its declaration the buses in ``program.shared["event_buses"]``), else on an example bus of its own. The MSK
+publishes the bus names, its declaration the buses in ``program.shared.event_buses``), else on an example bus of its own. The MSK
 cluster and the lookup API of pattern 5 are existing resources given by ARN. Config is validated and
 every pipe design checked before anything is declared.
 """
@@ -35,7 +35,6 @@ from groundwork.pipes.pitfalls import SampleEvents
 from groundwork.validators import LogRetentionDays
 from pydantic import BaseModel, ConfigDict, Field
 
-from features.buses.program import BUS_NAMES
 from features.pipes import example
 from features.settings import parse_settings
 from features.stack import Program
@@ -136,12 +135,12 @@ def check_target_bus(program: Program, settings: PipesSettings) -> None:
     block = settings.dynamodb_to_event_bus
     if block is None or block.bus is None:
         return
-    names = program.shared.get(BUS_NAMES)
+    names = program.shared.event_bus_names
     if names is None:
         if "eventBuses" in getattr(program, "failed", ()):
             raise NotCheckedError(f"{KEY}.dynamodbToEventBus.bus = {block.bus!r}: not checked, "
                                   f"{BUSES_KEY} is invalid (see above)")
-        names = list(program.shared.get("event_buses") or {})
+        names = list(program.shared.event_buses or {})
     if block.bus not in names:
         known = ", ".join(sorted(names)) if names else f"none ({BUSES_KEY} is not set in this stack)"
         raise ConfigError(f"{KEY}.dynamodbToEventBus.bus = {block.bus!r} is not a bus declared under "
@@ -154,7 +153,7 @@ def resolve_target_bus(program: Program, settings: PipesSettings) -> Any | None:
     if block is None or block.bus is None:
         return None
     check_target_bus(program, settings)
-    return (program.shared.get("event_buses") or {})[block.bus]
+    return (program.shared.event_buses or {})[block.bus]
 
 
 def unmatched_bus_warning(settings: PipesSettings, bus: Any) -> str | None:

@@ -114,12 +114,12 @@ def prepare(program: Program, settings: object) -> SsoPlan:
 
 def declare(program: Program, plan: SsoPlan) -> IdentityCenter | None:
     """Declare the IdentityCenter component, or warn that IAM Identity Center is not enabled."""
-    organization = program.shared.get("organization")
+    organization = program.shared.organization
     account_ids = resolve_ids("account", plan.sso.accounts, known_ids(program, "account_ids"),
                               plan.settings.account_ids, f"{KEY}.accountIds")
     if plan.instance is None:
         pulumi.log.warn(NOT_ENABLED_WARNING)
-        program.shared["identity_center"] = None
+        program.shared.identity_center = None
         return None
     instance_arn, identity_store_id = plan.instance
     component = IdentityCenter(
@@ -133,7 +133,7 @@ def declare(program: Program, plan: SsoPlan) -> IdentityCenter | None:
                            depends_on=[getattr(organization, "organization", organization)]
                            if isinstance(organization, pulumi.Resource) else []),
     )
-    program.shared["identity_center"] = component
+    program.shared.identity_center = component
     return component
 
 
@@ -144,7 +144,7 @@ def build(program: Program, settings: object) -> IdentityCenter | None:
 
 def _account_import_ids(program: Program) -> dict[str, str]:
     """Ids of the adopted accounts of the org data (their assignments existed before and are imported)."""
-    data = program.shared.get("org_data")
+    data = program.shared.org_data
     return {a.name: a.import_id for a in getattr(data, "accounts", []) if getattr(a, "import_id", None)}
 
 

@@ -59,13 +59,14 @@ def test_producer_ids_come_from_the_org_feature_when_it_is_in_the_stack(run):
 
     import features.buses.program as buses
     from features.program import Program
+    from features.stack import Shared
 
     class FakeOrganization:
         account_ids = {"shop-prod": pulumi.Output.from_input("210987654321")}
 
     def with_org():
         prog = Program(load_context(), pulumi.Config("groundwork"), "groundwork", "test",
-                       shared={"organization": FakeOrganization()})
+                       shared=Shared(organization=FakeOrganization()))
         buses.build(prog, bus_settings())  # accountIds says 111122223333: the org wins
 
     result = run(with_org, config=bus_config())
@@ -75,7 +76,7 @@ def test_producer_ids_come_from_the_org_feature_when_it_is_in_the_stack(run):
 
 def test_program_publishes_its_buses_for_later_features(run):
     def program():
-        buses = build().shared["event_buses"]
+        buses = build().shared.event_buses
         pulumi.export("published", {name: {"arn": bus.bus_arn, "name": bus.bus_name} for name, bus in buses.items()})
 
     result = run(program, config=bus_config())
