@@ -1,16 +1,17 @@
 """Builds the platform for one stack from its config: the body of ``__main__.py``.
 
 Each feature is switched on by its key under the ``groundwork`` config namespace and lives in its
-own module, so features never edit each other. The program runs in two phases:
+own module, so features never edit each other; ``FEATURES`` lists them as typed ``Feature``
+objects (config key, check, declare), in order. The program runs in two phases:
 
-1. **Check**: ``prepare(program, settings)`` of every enabled feature (in the order listed, then
+1. **Check**: ``feature.check(program, settings)`` of every enabled feature (in the order listed, then
    the ``groundwork:teardown`` settings of an EPHEMERAL stack) validates settings, org data, cross
    references, pattern samples, templates and limits without declaring anything, and returns the
-   feature's plan. A feature may publish plain data in ``Program.shared`` for later checks (the
+   feature's plan. A feature may publish plain data in ``Program.shared`` (typed: ``features.stack.Shared``) for later checks (the
    loaded org data, the bus names a pipe may target). Every feature's ConfigError is collected;
    if there is any, ONE ConfigError with all of them is raised and no resource is declared, so a
    mistake in a late feature never leaves the early features half-applied.
-2. **Declare**: ``declare(program, plan)`` of every feature, in the same order, declares the
+2. **Declare**: ``feature.declare(program, plan)`` of every feature, in the same order, declares the
    resources. Later features may use what earlier ones published (the organization's account
    ids for SSO assignments, the buses as a pipe's target); only what needs resource outputs is
    resolved here.
@@ -25,9 +26,7 @@ key would otherwise switch the feature off and delete its resources on the next 
 
 from __future__ import annotations
 
-import importlib
 import json
-from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
@@ -35,37 +34,33 @@ from groundwork.context import CONFIG_KEYS, NAMESPACE, StackContext, load_contex
 from groundwork.conventions import apply_conventions
 from groundwork.errors import ConfigError
 
+import features.bootstrap.program as bootstrap
+import features.buses.program as buses
+import features.fanout.program as fanout
+import features.mail.program as mail
+import features.organization.program as organization
+import features.pipes.program as pipes
+import features.sso.program as sso
 from features.settings import config_object, referenced_config_keys, unknown_key_problems
+from features.stack import Feature, Program
 
-# config key -> module with prepare(program, settings) and declare(program, plan); order matters.
-FEATURES: list[tuple[str, str]] = [
-    ("org", "features.organization.program"),
-    ("mail", "features.mail.program"),
-    ("sso", "features.sso.program"),
-    ("bootstrap", "features.bootstrap.program"),
-    ("eventBuses", "features.buses.program"),  # before pipes: a pipe may target one of these buses
-    ("pipes", "features.pipes.program"),
-    ("fanouts", "features.fanout.program"),
+__all__ = ["FEATURES", "Feature", "Program", "build", "check_config_keys", "combine", "prepare_all"]
+
+# The features in the order they are checked and declared: a plain list, followed by a reader
+# and by tools. Order matters: the organization first (its org data and account ids are read by
+# mail, sso, bootstrap and the buses), the buses before pipes (a pipe may target one of them).
+FEATURES: list[Feature[Any, Any]] = [
+    Feature("org", organization.prepare, organization.declare),
+    Feature("mail", mail.prepare, mail.declare),
+    Feature("sso", sso.prepare, sso.declare),
+    Feature("bootstrap", bootstrap.prepare, bootstrap.declare),
+    Feature("eventBuses", buses.prepare, buses.declare),
+    Feature("pipes", pipes.prepare, pipes.declare),
+    Feature("fanouts", fanout.prepare, fanout.declare),
 ]
 TEARDOWN = "teardown"
 # Keys of the groundwork namespace the policy pack reads from the stack config (not the program).
 POLICY_KEYS = ("policyWaivers",)
-
-
-@dataclass
-class Program:
-    """What every feature receives: the validated context, shared results and failed checks.
-
-    ``failed`` holds the keys of features whose checks failed (phase 1), so a later feature can
-    skip a cross check that would only repeat that problem.
-    """
-
-    context: StackContext
-    config: pulumi.Config
-    project: str
-    stack: str
-    shared: dict[str, Any] = field(default_factory=dict)
-    failed: set[str] = field(default_factory=set)
 
 
 def build() -> Program:
@@ -75,9 +70,9 @@ def build() -> Program:
     apply_conventions(ctx)  # a stack transformation, not a resource: nothing is declared yet
     program = Program(ctx, config, pulumi.get_project(), pulumi.get_stack())
     plans = prepare_all(program)
-    for key, module_name in FEATURES:
-        if key in plans:
-            importlib.import_module(module_name).declare(program, plans[key])
+    for feature in FEATURES:
+        if feature.key in plans:
+            feature.declare(program, plans[feature.key])
     if TEARDOWN in plans:
         _declare_teardown(program, plans[TEARDOWN])
     pulumi.export("context", ctx.tags)
@@ -105,7 +100,8 @@ def prepare_all(program: Program) -> dict[str, Any]:
     """Phase 1: every enabled feature's plan by config key; ONE ConfigError naming every problem."""
     plans: dict[str, Any] = {}
     problems: list[tuple[str, str]] = []
-    for key, module_name in FEATURES:
+    for feature in FEATURES:
+        key = feature.key
         try:
             settings = config_object(program.config, key, "an object of the feature's settings (see the docs)")
             if settings is None:
@@ -113,7 +109,7 @@ def prepare_all(program: Program) -> dict[str, Any]:
                     raise ConfigError(f"Invalid stack config:\n{NAMESPACE}:{key} is empty: write {{}} to use the "
                                       "feature with its defaults, or remove the key to turn the feature off")
                 continue
-            plans[key] = importlib.import_module(module_name).prepare(program, settings)
+            plans[key] = feature.check(program, settings)
         except ConfigError as error:
             program.failed.add(key)
             problems.append((key, str(error)))
@@ -144,9 +140,9 @@ def stack_config_values() -> dict[str, Any]:
 def known_keys(values: dict[str, Any]) -> set[str]:
     """Keys this program reads under ``groundwork:``: context keys, features, teardown, and the
     secret keys that feature settings refer to (``clientSecretConfig: partnerClientSecret``)."""
-    known = set(CONFIG_KEYS) | {key for key, _ in FEATURES} | {TEARDOWN} | set(POLICY_KEYS)
-    for key, _ in FEATURES:
-        raw = values.get(f"{NAMESPACE}:{key}")
+    known = set(CONFIG_KEYS) | {feature.key for feature in FEATURES} | {TEARDOWN} | set(POLICY_KEYS)
+    for feature in FEATURES:
+        raw = values.get(f"{NAMESPACE}:{feature.key}")
         if isinstance(raw, str) and raw.strip().startswith("{"):
             try:
                 raw = json.loads(raw)

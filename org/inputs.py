@@ -16,12 +16,10 @@ from groundwork.errors import ConfigError, NotCheckedError
 
 from org.loader import OrgValidationError, load_org
 
-ORG_LOADS = "org_data_loads"  # program.shared: resolved org path -> OrgData, or its problems
-
 
 def org_data(program: Any, org_path: str) -> Any:
     """The validated org data: the org feature's, or loaded from ``org_path``."""
-    shared = program.shared.get("org_data")
+    shared = program.shared.org_data
     if shared is not None:
         return shared
     return load_org_data(program, org_path)
@@ -33,7 +31,7 @@ def load_org_data(program: Any, org_path: str, header: str = "Invalid org data:"
     The first failure is a ConfigError with every problem; a later feature reading the same
     invalid folder gets a one-line :class:`NotCheckedError` instead of the same list again.
     """
-    loads: dict[Path, Any] = program.shared.setdefault(ORG_LOADS, {})
+    loads: dict[Path, Any] = program.shared.org_data_loads
     where = Path(org_path).resolve()
     if where in loads:
         if isinstance(loads[where], list):
@@ -49,7 +47,6 @@ def load_org_data(program: Any, org_path: str, header: str = "Invalid org data:"
     return data
 
 
-ORG_NAMES = "org_names"  # program.shared, from the org feature's check: {"account_ids": [...], "ou_ids": [...]}
 
 
 def known_ids(program: Any, attribute: str) -> Mapping[str, pulumi.Input[str]] | None:
@@ -58,10 +55,10 @@ def known_ids(program: Any, attribute: str) -> Mapping[str, pulumi.Input[str]] |
     The component's ids when it is declared; while checking, the names it will publish (mapped to
     themselves, enough to check references); None when the org feature is not in this stack.
     """
-    organization = program.shared.get("organization")
+    organization = program.shared.organization
     if organization is not None:
         return getattr(organization, attribute, None)
-    names = program.shared.get(ORG_NAMES)
+    names = program.shared.org_names
     if names is not None:
         return {name: name for name in names[attribute]}
     return None
@@ -69,7 +66,7 @@ def known_ids(program: Any, attribute: str) -> Mapping[str, pulumi.Input[str]] |
 
 def org_check_failed(program: Any) -> bool:
     """True when the org feature of this stack failed its checks (its names are unknown)."""
-    return "org" in getattr(program, "failed", ()) and program.shared.get(ORG_NAMES) is None
+    return "org" in getattr(program, "failed", ()) and program.shared.org_names is None
 
 
 def resolve_ids(kind: str, needed: Iterable[str], published: Mapping[str, pulumi.Input[str]] | None,

@@ -167,12 +167,13 @@ def test_combine_keeps_one_message_as_is_and_merges_identical_ones():
                       "groundwork:sso, groundwork:bootstrap:\n  same\n\ngroundwork:pipes:\n  a\n\n  b")
 
 
-def test_every_feature_module_has_both_phases():
-    import importlib
+def test_every_feature_has_both_phases_and_a_unique_key():
+    from features.program import FEATURES, Feature
 
-    from features.program import FEATURES
-
-    for key, module_name in FEATURES:
-        module = importlib.import_module(module_name)
-        assert callable(getattr(module, "prepare", None)), f"{key}: {module_name}.prepare (phase 1) is missing"
-        assert callable(getattr(module, "declare", None)), f"{key}: {module_name}.declare (phase 2) is missing"
+    keys = [feature.key for feature in FEATURES]
+    assert len(set(keys)) == len(keys), keys
+    for feature in FEATURES:
+        assert isinstance(feature, Feature), feature
+        assert callable(feature.check), f"{feature.key}: check (phase 1) is missing"
+        assert callable(feature.declare), f"{feature.key}: declare (phase 2) is missing"
+        assert feature.check is not feature.declare, f"{feature.key}: check and declare are one function"

@@ -1,23 +1,23 @@
 """ApiDestination: an EventBridge connection (API key, basic or OAuth client credentials) and the
 HTTPS destination it authorizes, with the role a rule assumes to invoke it.
 
-Credentials only ever arrive as Pulumi secrets (``pulumi config set --secret``); settings name the
-config key that holds them, never the value.
+The credential arrives as its own argument and is kept a Pulumi secret; the typed auth args
+(:class:`ApiKeyAuth`, :class:`BasicAuth`, :class:`OAuthClientCredentials`) never hold it.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlparse
 
 import pulumi
 import pulumi_aws as aws
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..context import StackContext
 from ..conventions import with_conventions
+from ..errors import ConfigError
 from .limits import (
     API_DESTINATION_METHODS,
     MAX_ENDPOINT_LENGTH,
@@ -27,7 +27,6 @@ from .limits import (
 )
 
 AuthType = Literal["API_KEY", "BASIC", "OAUTH_CLIENT_CREDENTIALS"]
-PLAIN_SECRET_KEYS = {"value": "valueConfig", "password": "passwordConfig", "clientSecret": "clientSecretConfig"}
 
 
 def https_url(value: str) -> str:
@@ -52,96 +51,45 @@ def http_method(value: str) -> str:
     return method
 
 
-class _Auth(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+@dataclass(frozen=True, kw_only=True)
+class ApiKeyAuth:
+    """An API key sent in ``header``; the key itself is the destination's secret."""
 
-    @model_validator(mode="before")
-    @classmethod
-    def _no_plain_secrets(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            for plain, reference in PLAIN_SECRET_KEYS.items():
-                if plain in data:
-                    raise ValueError(
-                        f"'{plain}' must not be given in plain config: store it with "
-                        f"`pulumi config set --secret <key> <value>` and write {reference}: <key>"
-                    )
-        return data
+    header: str = "x-api-key"
 
 
-class ApiKeyAuth(_Auth):
-    header: str = Field(default="x-api-key", min_length=1, max_length=512)
-    value_config: str = Field(alias="valueConfig", description="secret config key holding the API key")
+@dataclass(frozen=True, kw_only=True)
+class BasicAuth:
+    """HTTP basic auth; the password is the destination's secret."""
+
+    username: str
 
 
-class BasicAuth(_Auth):
-    username: str = Field(min_length=1, max_length=512)
-    password_config: str = Field(alias="passwordConfig", description="secret config key holding the password")
+@dataclass(frozen=True, kw_only=True)
+class OAuthClientCredentials:
+    """OAuth client credentials; the client secret is the destination's secret."""
 
-
-class OAuthClientCredentials(_Auth):
-    authorization_endpoint: str = Field(alias="authorizationEndpoint")
-    http_method: Literal["GET", "POST", "PUT"] = Field(default="POST", alias="httpMethod")
-    client_id: str = Field(alias="clientId", min_length=1, max_length=512)
-    client_secret_config: str = Field(alias="clientSecretConfig",
-                                      description="secret config key holding the client secret")
+    authorization_endpoint: str
+    client_id: str
+    http_method: Literal["GET", "POST", "PUT"] = "POST"
     scope: str | None = None
-    body_parameters: dict[str, str] = Field(default_factory=dict, alias="bodyParameters")
-
-    @field_validator("authorization_endpoint")
-    @classmethod
-    def _https(cls, value: str) -> str:
-        return https_url(value)
+    body_parameters: dict[str, str] = field(default_factory=dict)
 
 
-class ConnectionSettings(BaseModel):
-    """Exactly the block that matches ``auth``."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
-
-    auth: AuthType
-    api_key: ApiKeyAuth | None = Field(default=None, alias="apiKey")
-    basic: BasicAuth | None = None
-    oauth: OAuthClientCredentials | None = None
-
-    @model_validator(mode="after")
-    def _one_block(self) -> ConnectionSettings:
-        wanted = {"API_KEY": "apiKey", "BASIC": "basic", "OAUTH_CLIENT_CREDENTIALS": "oauth"}[self.auth]
-        given = [k for k, v in (("apiKey", self.api_key), ("basic", self.basic), ("oauth", self.oauth)) if v]
-        if given != [wanted]:
-            raise ValueError(f"auth {self.auth} needs exactly the '{wanted}' block (given: {given or 'none'})")
-        return self
-
-    @property
-    def secret_config_key(self) -> str:
-        if self.api_key:
-            return self.api_key.value_config
-        if self.basic:
-            return self.basic.password_config
-        assert self.oauth is not None
-        return self.oauth.client_secret_config
+Auth = ApiKeyAuth | BasicAuth | OAuthClientCredentials
+AUTHORIZATION_TYPES: dict[type, AuthType] = {
+    ApiKeyAuth: "API_KEY", BasicAuth: "BASIC", OAuthClientCredentials: "OAUTH_CLIENT_CREDENTIALS"}
 
 
-class ApiDestinationSettings(BaseModel):
-    """An HTTPS endpoint, its method and invocation rate limit, and the connection that authorizes it."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+@dataclass(frozen=True, kw_only=True)
+class ApiEndpoint:
+    """An HTTPS endpoint, its method and invocation rate limit, and how EventBridge authorizes calls."""
 
     endpoint: str
+    auth: Auth
     method: str = "POST"
-    rate_limit_per_second: int = Field(default=MAX_INVOCATION_RATE, ge=MIN_INVOCATION_RATE,
-                                       le=MAX_INVOCATION_RATE, alias="rateLimitPerSecond")
-    connection: ConnectionSettings
-    description: str | None = Field(default=None, max_length=512)
-
-    @field_validator("endpoint")
-    @classmethod
-    def _endpoint(cls, value: str) -> str:
-        return https_url(value)
-
-    @field_validator("method")
-    @classmethod
-    def _method(cls, value: str) -> str:
-        return http_method(value)
+    rate_limit_per_second: int = MAX_INVOCATION_RATE
+    description: str | None = None
 
 
 @dataclass
@@ -151,18 +99,31 @@ class ApiDestinationArgs:
     context: StackContext
     bus: str
     name: str
-    settings: ApiDestinationSettings
+    settings: ApiEndpoint
     secret: pulumi.Input[str]
 
 
-def auth_parameters(connection: ConnectionSettings, secret: pulumi.Output[str]) -> dict[str, Any]:
+def check_endpoint(where: str, endpoint: ApiEndpoint) -> None:
+    """Refuse what EventBridge refuses: a non-HTTPS endpoint, an unsupported method, a rate out of range."""
+    try:
+        https_url(endpoint.endpoint)
+        http_method(endpoint.method)
+        if isinstance(endpoint.auth, OAuthClientCredentials):
+            https_url(endpoint.auth.authorization_endpoint)
+    except ValueError as error:
+        raise ConfigError(f"{where}: {error}") from None
+    if not MIN_INVOCATION_RATE <= endpoint.rate_limit_per_second <= MAX_INVOCATION_RATE:
+        raise ConfigError(f"{where}: rate_limit_per_second {endpoint.rate_limit_per_second} is outside "
+                          f"{MIN_INVOCATION_RATE}..{MAX_INVOCATION_RATE}")
+
+
+def auth_parameters(auth: Auth, secret: pulumi.Output[str]) -> dict[str, Any]:
     """``auth_parameters`` of the EventConnection; the credential stays a secret Output."""
-    if connection.api_key:
-        return {"api_key": {"key": connection.api_key.header, "value": secret}}
-    if connection.basic:
-        return {"basic": {"username": connection.basic.username, "password": secret}}
-    oauth = connection.oauth
-    assert oauth is not None
+    if isinstance(auth, ApiKeyAuth):
+        return {"api_key": {"key": auth.header, "value": secret}}
+    if isinstance(auth, BasicAuth):
+        return {"basic": {"username": auth.username, "password": secret}}
+    oauth = auth
     body = dict(oauth.body_parameters)
     if oauth.scope:
         body.setdefault("scope", oauth.scope)
@@ -209,6 +170,7 @@ class ApiDestination(pulumi.ComponentResource):
     """Connection + API destination + the role EventBridge rules assume to invoke it."""
 
     def __init__(self, name: str, args: ApiDestinationArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        check_endpoint(f"ApiDestination '{name}'", args.settings)
         super().__init__("groundwork:events:ApiDestination", name, None, with_conventions(args.context, opts))
         ctx, settings = args.context, args.settings
         child = pulumi.ResourceOptions(parent=self)
@@ -218,8 +180,8 @@ class ApiDestination(pulumi.ComponentResource):
             f"{name}-connection",
             name=physical,
             description=f"Authorization for API destination {args.name} of bus {args.bus}",
-            authorization_type=settings.connection.auth,
-            auth_parameters=auth_parameters(settings.connection, secret),
+            authorization_type=AUTHORIZATION_TYPES[type(settings.auth)],
+            auth_parameters=auth_parameters(settings.auth, secret),
             opts=child,
         )
         self.destination = aws.cloudwatch.EventApiDestination(

@@ -5,13 +5,11 @@ pattern rules and targets that each carry a retry policy, a DLQ and a DLQ-depth 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..consumers import wire_consumers
 from ..context import StackContext
@@ -19,7 +17,7 @@ from ..conventions import with_conventions
 from ..errors import ConfigError
 from ..events.patterns import PatternError, validate_pattern
 from ..validators import check_name
-from .api_destination import ApiDestination, ApiDestinationArgs, ApiDestinationSettings
+from .api_destination import ApiDestination, ApiDestinationArgs, ApiEndpoint, check_endpoint
 from .limits import (
     MAX_ARCHIVE_RETENTION_DAYS,
     MAX_BUS_POLICY_LENGTH,
@@ -35,91 +33,43 @@ from .queues import (
 from .rules import (
     ApiDestinationTarget,
     LambdaTarget,
-    RuleSettings,
+    Rule,
     SqsBufferTarget,
     check_buffer_consumers,
     check_pattern_length,
     check_rule_count,
     check_rule_samples,
+    check_targets,
     max_rules_for,
 )
 
-ACCOUNT_NAME_SHAPE = re.compile(r"^[a-z][a-z0-9-]{2,49}$")
 
+@dataclass(frozen=True, kw_only=True)
+class Archive:
+    """Keep (a filtered subset of) the bus's events for replay; ``retention_days`` 0 keeps them
+    indefinitely."""
 
-class ArchiveSettings(BaseModel):
-    """Keep (a filtered subset of) the bus's events for replay."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
-
-    retention_days: int = Field(ge=0, le=MAX_ARCHIVE_RETENTION_DAYS, alias="retentionDays",
-                                description="0 keeps events indefinitely")
+    retention_days: int
     pattern: dict[str, Any] | None = None
 
-    @field_validator("pattern")
-    @classmethod
-    def _pattern(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
-        if value is None:
-            return None
-        try:
-            return validate_pattern(value, max_length=MAX_EVENT_PATTERN_LENGTH)
-        except PatternError as error:
-            raise ValueError(f"invalid event pattern at {error.path}: {error.reason}") from None
 
-
-class BusSettings(BaseModel):
-    """One custom bus: its rules, API destinations and who may put events on it."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
-
-    description: str | None = Field(default=None, max_length=512)
-    archive: ArchiveSettings | None = None
-    schema_discovery: bool = Field(default=False, alias="schemaDiscovery")
-    producers: list[str] = Field(default_factory=list, description="account names allowed to PutEvents")
-    api_destinations: dict[str, ApiDestinationSettings] = Field(default_factory=dict, alias="apiDestinations")
-    rules: dict[str, RuleSettings] = Field(default_factory=dict)
-
-    @field_validator("producers")
-    @classmethod
-    def _producers(cls, value: list[str]) -> list[str]:
-        for name in value:
-            if not ACCOUNT_NAME_SHAPE.match(name):
-                raise ValueError(f"{name!r} is not an account name (lower-case, 3-50 characters)")
-        if len(set(value)) != len(value):
-            raise ValueError("producer account names must be unique")
-        return value
-
-    @field_validator("api_destinations", "rules")
-    @classmethod
-    def _names(cls, value: dict[str, Any]) -> dict[str, Any]:
-        for name in value:
-            check_name(name)
-        return value
-
-    @model_validator(mode="after")
-    def _destinations_exist(self) -> BusSettings:
-        for rule_name, rule in self.rules.items():
-            for target in rule.targets:
-                if isinstance(target, ApiDestinationTarget) and target.destination not in self.api_destinations:
-                    known = ", ".join(sorted(self.api_destinations)) or "none declared"
-                    raise ValueError(
-                        f"rule {rule_name!r} target {target.name!r}: API destination "
-                        f"{target.destination!r} is not under apiDestinations ({known})"
-                    )
-        return self
-
-
-@dataclass
+@dataclass(kw_only=True)
 class EventBusArgs:
-    """Inputs of :class:`EventBusPlatform`.
+    """Inputs of :class:`EventBusPlatform`: one custom bus, its rules, API destinations and who may
+    put events on it.
 
-    ``producer_account_ids`` maps each producer account name to its id; ``api_secrets`` maps each
-    API destination to its resolved credential (a Pulumi secret).
+    ``producers`` are account names allowed to PutEvents and ``producer_account_ids`` maps each to
+    its id; ``api_secrets`` maps each API destination to its resolved credential (a Pulumi secret).
     """
 
     context: StackContext
     bus: str
-    settings: BusSettings
+    description: str | None = None
+    archive: Archive | None = None
+    schema_discovery: bool = False
+    producers: list[str] = field(default_factory=list)
+    api_destinations: dict[str, ApiEndpoint] = field(default_factory=dict)
+    rules: dict[str, Rule] = field(default_factory=dict)
     producer_account_ids: dict[str, pulumi.Input[str]] = field(default_factory=dict)
     api_secrets: dict[str, pulumi.Input[str]] = field(default_factory=dict)
     alarm_actions: list[str] = field(default_factory=list)
@@ -129,19 +79,45 @@ class EventBusArgs:
 
 def check_bus(where: str, args: EventBusArgs, *, warn: bool = True) -> None:
     """Every refusal for one bus, before anything is declared."""
-    settings = args.settings
+    for name in [args.bus, *args.rules, *args.api_destinations]:
+        try:
+            check_name(name)
+        except ValueError as error:
+            raise ConfigError(f"{where}: {error}") from None
+    if args.archive is not None:
+        check_archive(f"{where}.archive", args.archive)
     limit = max_rules_for(pulumi.Config("aws").get("region"), args.max_rules_per_bus)
-    check_rule_count(where, len(settings.rules), limit, args.max_rules_per_bus is not None)
-    for rule_name, rule in settings.rules.items():
+    check_rule_count(where, len(args.rules), limit, args.max_rules_per_bus is not None)
+    for rule_name, rule in args.rules.items():
         check_pattern_length(f"{where}.rules.{rule_name}.pattern", rule, args.max_pattern_length)
+        check_targets(f"{where}.rules.{rule_name}", rule)
         check_rule_samples(f"{where}.rules.{rule_name}", rule)
         check_buffer_consumers(f"{where}.rules.{rule_name}", rule, warn=warn)
-    missing = [p for p in settings.producers if p not in args.producer_account_ids]
+        for target in rule.targets:
+            if isinstance(target, ApiDestinationTarget) and target.destination not in args.api_destinations:
+                known = ", ".join(sorted(args.api_destinations)) or "none declared"
+                raise ConfigError(f"{where}.rules.{rule_name}.targets.{target.name}: API destination "
+                                  f"{target.destination!r} is not one of the bus's API destinations ({known})")
+    for dest_name, endpoint in args.api_destinations.items():
+        check_endpoint(f"{where}.apiDestinations.{dest_name}", endpoint)
+    missing = [p for p in args.producers if p not in args.producer_account_ids]
     if missing:
         raise ConfigError(f"{where}: no account id for producer(s) {', '.join(missing)}")
-    unresolved = [d for d in settings.api_destinations if d not in args.api_secrets]
+    unresolved = [d for d in args.api_destinations if d not in args.api_secrets]
     if unresolved:
         raise ConfigError(f"{where}: no credential for API destination(s) {', '.join(unresolved)}")
+
+
+def check_archive(where: str, archive: Archive) -> None:
+    """Refuse a retention EventBridge refuses and an invalid archive pattern."""
+    if not 0 <= archive.retention_days <= MAX_ARCHIVE_RETENTION_DAYS:
+        raise ConfigError(f"{where}: retention_days {archive.retention_days} is outside "
+                          f"0..{MAX_ARCHIVE_RETENTION_DAYS}")
+    if archive.pattern is not None:
+        try:
+            validate_pattern(archive.pattern, max_length=MAX_EVENT_PATTERN_LENGTH)
+        except PatternError as error:
+            raise ConfigError(f"{where}: invalid event pattern at {error.path}: {error.reason}") from None
 
 
 def bus_policy_document(bus_arn: str, account_ids: list[str]) -> dict[str, Any]:
@@ -174,33 +150,33 @@ class EventBusPlatform(pulumi.ComponentResource):
     def __init__(self, name: str, args: EventBusArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         check_bus(f"EventBusPlatform '{name}'", args)
         super().__init__("groundwork:events:EventBusPlatform", name, None, with_conventions(args.context, opts))
-        ctx, settings = args.context, args.settings
+        ctx = args.context
         child = pulumi.ResourceOptions(parent=self)
         self.bus = aws.cloudwatch.EventBus(
             f"{name}-bus", name=ctx.name(args.bus),
-            description=settings.description or f"{args.bus} events of {ctx.context} ({ctx.stage})",
+            description=args.description or f"{args.bus} events of {ctx.context} ({ctx.stage})",
             opts=child,
         )
         self.archive = None
-        if settings.archive:
+        if args.archive:
             self.archive = aws.cloudwatch.EventArchive(
                 f"{name}-archive",
                 name=ctx.name(args.bus, "archive")[:48],
                 event_source_arn=self.bus.arn,
-                retention_days=settings.archive.retention_days,
-                event_pattern=json.dumps(settings.archive.pattern) if settings.archive.pattern else None,
+                retention_days=args.archive.retention_days,
+                event_pattern=json.dumps(args.archive.pattern) if args.archive.pattern else None,
                 description=f"Replayable copy of bus {args.bus}",
                 opts=child,
             )
         self.discoverer = None
-        if settings.schema_discovery:
+        if args.schema_discovery:
             self.discoverer = aws.schemas.Discoverer(
                 f"{name}-discoverer", source_arn=self.bus.arn,
                 description=f"Schema discovery for bus {args.bus}", opts=child,
             )
         self.policy = None
-        if settings.producers:
-            ids = [args.producer_account_ids[p] for p in settings.producers]
+        if args.producers:
+            ids = [args.producer_account_ids[p] for p in args.producers]
             self.policy = aws.cloudwatch.EventBusPolicy(
                 f"{name}-policy",
                 event_bus_name=self.bus.name,
@@ -214,19 +190,19 @@ class EventBusPlatform(pulumi.ComponentResource):
                                    secret=args.api_secrets[dest_name]),
                 opts=child,
             )
-            for dest_name, dest in settings.api_destinations.items()
+            for dest_name, dest in args.api_destinations.items()
         }
         self.rules: dict[str, aws.cloudwatch.EventRule] = {}
         self.targets: dict[str, dict[str, aws.cloudwatch.EventTarget]] = {}
         self.dead_letter_queues: dict[str, dict[str, aws.sqs.Queue]] = {}
         self.buffers: dict[str, dict[str, aws.sqs.Queue]] = {}
-        for rule_name, rule in settings.rules.items():
+        for rule_name, rule in args.rules.items():
             self._rule(name, args, rule_name, rule, child)
         self.bus_arn = self.bus.arn
         self.bus_name = self.bus.name
         # What features feeding this bus check their events against (e.g. a pipe targeting it).
         self.rule_patterns: dict[str, dict[str, Any]] = {
-            rule_name: rule.pattern for rule_name, rule in settings.rules.items() if rule.enabled}
+            rule_name: rule.pattern for rule_name, rule in args.rules.items() if rule.enabled}
         self.register_outputs({
             "busArn": self.bus.arn,
             "busName": self.bus.name,
@@ -234,7 +210,7 @@ class EventBusPlatform(pulumi.ComponentResource):
             "bufferQueueUrls": {f"{r}.{t}": q.url for r, qs in self.buffers.items() for t, q in qs.items()},
         })
 
-    def _rule(self, name: str, args: EventBusArgs, rule_name: str, rule: RuleSettings,
+    def _rule(self, name: str, args: EventBusArgs, rule_name: str, rule: Rule,
               child: pulumi.ResourceOptions) -> None:
         ctx = args.context
         base = f"{name}-{rule_name}"

@@ -1,4 +1,4 @@
-"""Rules and targets of an event bus as validated settings: patterns, retry policies, refusals.
+"""Rules and targets of an event bus as typed args: patterns, retry policies, refusals.
 
 Everything here is checked before a resource is declared: event patterns (with the shared
 pattern engine, also against sample events), the five-targets-per-rule limit and the rule count
@@ -7,129 +7,79 @@ guard per bus.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from dataclasses import dataclass, field
+from typing import Any
 
 from ..consumers import LAMBDA_ARN, QueueConsumer, check_queue_consumers
 from ..errors import ConfigError
 from ..events.patterns import PatternError, validate_pattern
 from ..events.samples import SampleEvents, check_sample_events
-from ..validators import check_name
 from .limits import (
     DEFAULT_MAX_RULES_PER_BUS,
     MAX_EVENT_AGE_SECONDS,
     MAX_EVENT_PATTERN_LENGTH,
     MAX_RETRY_ATTEMPTS,
     MAX_TARGETS_PER_RULE,
-    MIN_EVENT_AGE_SECONDS,
     REGIONAL_RULES_PER_BUS,
 )
 
 
-class RetryPolicy(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class RetryPolicy:
     """How long and how often EventBridge retries a failed delivery before the DLQ gets the event."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
-
-    max_age_seconds: int = Field(default=MAX_EVENT_AGE_SECONDS, ge=MIN_EVENT_AGE_SECONDS,
-                                 le=MAX_EVENT_AGE_SECONDS, alias="maxAgeSeconds")
-    max_attempts: int = Field(default=MAX_RETRY_ATTEMPTS, ge=0, le=MAX_RETRY_ATTEMPTS, alias="maxAttempts")
+    max_age_seconds: int = MAX_EVENT_AGE_SECONDS
+    max_attempts: int = MAX_RETRY_ATTEMPTS
 
     def as_input(self) -> dict[str, int]:
         return {"maximum_event_age_in_seconds": self.max_age_seconds,
                 "maximum_retry_attempts": self.max_attempts}
 
 
-class _Target(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
-
-    name: str = Field(description="target id, unique within the rule")
-    retry: RetryPolicy = Field(default_factory=RetryPolicy)
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        return check_name(value)
-
-
-class SqsBufferTarget(_Target):
+@dataclass(frozen=True, kw_only=True)
+class SqsBufferTarget:
     """A queue the component creates to buffer events for batch consumers (offloading)."""
 
-    type: Literal["sqsBuffer"]
+    name: str
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
     fifo: bool = False
-    message_group_id: str | None = Field(default=None, alias="messageGroupId")
-    retention_seconds: int = Field(default=345600, ge=60, le=1209600, alias="retentionSeconds")
-    visibility_timeout_seconds: int = Field(default=30, ge=0, le=43200, alias="visibilityTimeoutSeconds")
-    max_receive_count: int = Field(default=5, ge=1, le=1000, alias="maxReceiveCount")
-    consumers: list[QueueConsumer] = Field(default_factory=list)
-
-    @model_validator(mode="after")
-    def _fifo_group(self) -> SqsBufferTarget:
-        if self.fifo and not self.message_group_id:
-            raise ValueError("a FIFO buffer needs messageGroupId (EventBridge sets it on every message)")
-        if self.message_group_id and not self.fifo:
-            raise ValueError("messageGroupId only applies to a FIFO buffer (fifo: true)")
-        return self
+    message_group_id: str | None = None  # required for (and only for) a FIFO buffer
+    retention_seconds: int = 345600
+    visibility_timeout_seconds: int = 30
+    max_receive_count: int = 5
+    consumers: list[QueueConsumer] = field(default_factory=list)
 
 
-class ApiDestinationTarget(_Target):
-    """One of the bus's ``apiDestinations``, invoked through a role EventBridge assumes."""
+@dataclass(frozen=True, kw_only=True)
+class ApiDestinationTarget:
+    """One of the bus's ``api_destinations``, invoked through a role EventBridge assumes."""
 
-    type: Literal["apiDestination"]
+    name: str
     destination: str
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
 
 
-class LambdaTarget(_Target):
+@dataclass(frozen=True, kw_only=True)
+class LambdaTarget:
     """An existing function; the component grants EventBridge invoke permission for this rule only."""
 
-    type: Literal["lambda"]
-    function_arn: str = Field(alias="functionArn")
-
-    @field_validator("function_arn")
-    @classmethod
-    def _arn(cls, value: str) -> str:
-        if not LAMBDA_ARN.match(value):
-            raise ValueError("must be a Lambda function ARN")
-        return value
+    name: str
+    function_arn: str
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
 
 
-Target = Annotated[SqsBufferTarget | ApiDestinationTarget | LambdaTarget, Field(discriminator="type")]
+Target = SqsBufferTarget | ApiDestinationTarget | LambdaTarget
 
 
-class RuleSettings(BaseModel):
-    """An event-pattern rule with 1-5 targets."""
+@dataclass(frozen=True, kw_only=True)
+class Rule:
+    """An event-pattern rule with 1-5 targets; ``samples`` are events its pattern must (not) match."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
-
-    description: str | None = Field(default=None, max_length=512)
     pattern: dict[str, Any]
+    targets: list[Target]
+    description: str | None = None
     enabled: bool = True
     samples: SampleEvents | None = None
-    targets: list[Target] = Field(min_length=1)
-
-    @field_validator("pattern")
-    @classmethod
-    def _pattern(cls, value: dict[str, Any]) -> dict[str, Any]:
-        try:
-            return validate_pattern(value)
-        except PatternError as error:
-            raise ValueError(f"invalid event pattern at {error.path}: {error.reason}") from None
-
-    @field_validator("targets")
-    @classmethod
-    def _targets(cls, value: list[Any]) -> list[Any]:
-        if len(value) > MAX_TARGETS_PER_RULE:
-            raise ValueError(
-                f"{len(value)} targets; EventBridge allows at most {MAX_TARGETS_PER_RULE} targets per "
-                "rule. Split them over several rules with the same pattern (AWS recommends one target "
-                "per rule, so each can change independently)"
-            )
-        names = [t.name for t in value]
-        repeated = sorted({n for n in names if names.count(n) > 1})
-        if repeated:
-            raise ValueError(f"target names must be unique within a rule; repeated: {', '.join(repeated)}")
-        return value
 
 
 def max_rules_for(region: str | None, configured: int | None) -> int:
@@ -150,7 +100,7 @@ def check_rule_count(where: str, count: int, limit: int, configured: bool) -> No
         )
 
 
-def check_pattern_length(where: str, rule: RuleSettings, limit: int | None) -> None:
+def check_pattern_length(where: str, rule: Rule, limit: int | None) -> None:
     """Refuse a pattern longer than the 'Event pattern size' quota (2048 characters by default)."""
     limit = limit or MAX_EVENT_PATTERN_LENGTH
     try:
@@ -162,14 +112,33 @@ def check_pattern_length(where: str, rule: RuleSettings, limit: int | None) -> N
         ) from None
 
 
-def check_rule_samples(where: str, rule: RuleSettings) -> None:
+def check_rule_samples(where: str, rule: Rule) -> None:
     """The rule's pattern must match every ``samples.mustMatch`` event and none of ``mustNotMatch``
     (inline events or JSON/JSON5 files, the same shape Pipes filters use)."""
     check_sample_events(rule.pattern, rule.samples, where=where)
 
 
-def check_buffer_consumers(where: str, rule: RuleSettings, *, warn: bool = True) -> None:
+def check_buffer_consumers(where: str, rule: Rule, *, warn: bool = True) -> None:
     """A buffer queue fed to several filtered consumers loses messages: refuse it."""
     for target in rule.targets:
         if isinstance(target, SqsBufferTarget):
             check_queue_consumers(f"{where}.targets.{target.name}", list(target.consumers), warn=warn)
+
+
+def check_targets(where: str, rule: Rule) -> None:
+    """Refuse what EventBridge refuses for a rule's targets: none or more than five, repeated ids,
+    a Lambda target that is no function ARN, a FIFO buffer without message group (or vice versa)."""
+    if not 1 <= len(rule.targets) <= MAX_TARGETS_PER_RULE:
+        raise ConfigError(f"{where}.targets: {len(rule.targets)} targets; EventBridge allows 1 to "
+                          f"{MAX_TARGETS_PER_RULE} targets per rule")
+    names = [t.name for t in rule.targets]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ConfigError(f"{where}.targets: target names must be unique within a rule; repeated: "
+                          f"{', '.join(repeated)}")
+    for target in rule.targets:
+        if isinstance(target, LambdaTarget) and not LAMBDA_ARN.match(target.function_arn):
+            raise ConfigError(f"{where}.targets.{target.name}: {target.function_arn!r} is not a Lambda function ARN")
+        if isinstance(target, SqsBufferTarget) and bool(target.fifo) != bool(target.message_group_id):
+            raise ConfigError(f"{where}.targets.{target.name}: a FIFO buffer needs message_group_id, and "
+                              "message_group_id only applies to a FIFO buffer")

@@ -32,6 +32,7 @@ from features.bootstrap.templates import (
 )
 from features.lifecycle.teardown import BUILD_ROLE_PREFIX
 from features.settings import parse_settings
+from features.stack import Program
 from org.inputs import (
     known_ids,
     org_check_failed,
@@ -217,7 +218,7 @@ class BootstrapPlan:
     uncovered: list[str]
 
 
-def prepare(program: Any, settings: object) -> BootstrapPlan:
+def prepare(program: Program, settings: object) -> BootstrapPlan:
     """Validate config against the org data and build the templates; declare nothing."""
     config = parse_settings(BootstrapSettings, settings if settings is not None else {}, KEY)
     ctx = program.context
@@ -264,7 +265,7 @@ def prepare(program: Any, settings: object) -> BootstrapPlan:
     return BootstrapPlan(config, templates, uncovered_accounts(config.targets, org))
 
 
-def declare(program: Any, plan: BootstrapPlan) -> AccountBootstrap:
+def declare(program: Program, plan: BootstrapPlan) -> AccountBootstrap:
     """Declare the bootstrap StackSets for the target OUs."""
     config = plan.settings
     if plan.uncovered:
@@ -273,7 +274,7 @@ def declare(program: Any, plan: BootstrapPlan) -> AccountBootstrap:
             f"them, so they get no bootstrap stacks: {', '.join(plan.uncovered)}. Add their OU to "
             f"{KEY}.targets, or set bootstrap: false in their request to say it is intended."
         )
-    organization = program.shared.get("organization")
+    organization = program.shared.organization
     ou_ids = resolve_ids("OU", config.targets, known_ids(program, "ou_ids"), config.ou_ids, f"{KEY}.ouIds")
     component = AccountBootstrap(
         "bootstrap",
@@ -284,11 +285,11 @@ def declare(program: Any, plan: BootstrapPlan) -> AccountBootstrap:
                              # Trusted access for StackSets comes with the organization.
                              depends_on=[organization] if isinstance(organization, pulumi.Resource) else []),
     )
-    program.shared["bootstrap"] = component
+    program.shared.bootstrap = component
     return component
 
 
-def build(program: Any, settings: object) -> AccountBootstrap:
+def build(program: Program, settings: object) -> AccountBootstrap:
     """Check, then declare ``groundwork:bootstrap`` alone (the program runs the two phases for all features)."""
     return declare(program, prepare(program, settings))
 

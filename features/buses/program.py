@@ -21,17 +21,18 @@ from dataclasses import replace
 from typing import Any
 
 import pulumi
-from groundwork.buses.bus import BusSettings, EventBusArgs, EventBusPlatform, check_bus
+from groundwork.buses.bus import EventBusArgs, EventBusPlatform, check_bus
 from groundwork.context import NAMESPACE
 from groundwork.errors import ConfigError
 from groundwork.validators import SnsTopicArn, check_name
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from features.buses.settings import BusSettings, bus_args
 from features.settings import parse_settings
+from features.stack import Program
 from org.inputs import known_ids, org_check_failed
 
 CONFIG_KEY = f"{NAMESPACE}:eventBuses"
-BUS_NAMES = "event_bus_names"  # program.shared: the bus names, published while checking
 ACCOUNT_ID = re.compile(r"^\d{12}$")
 
 
@@ -68,7 +69,7 @@ def parse(settings: Any) -> EventBusesConfig:
     return parse_settings(EventBusesConfig, settings, CONFIG_KEY, shape="an object with 'buses'")
 
 
-def resolve_producers(program: Any, config: EventBusesConfig) -> dict[str, pulumi.Input[str]]:
+def resolve_producers(program: Program, config: EventBusesConfig) -> dict[str, pulumi.Input[str]]:
     """Producer account names -> ids: from the org feature in this stack, else ``accountIds``.
 
     While the program checks (before the organization is declared) the ids are the account names
@@ -102,7 +103,7 @@ def engine_secret_keys() -> set[str] | None:
     return keys if keys or reported else None
 
 
-def resolve_secrets(program: Any, bus_name: str, bus: BusSettings) -> dict[str, pulumi.Output[str]]:
+def resolve_secrets(program: Program, bus_name: str, bus: BusSettings) -> dict[str, pulumi.Output[str]]:
     """Each API destination's credential from its secret config key (missing key = ConfigError)."""
     secrets: dict[str, pulumi.Output[str]] = {}
     for dest_name, dest in bus.api_destinations.items():
@@ -125,22 +126,20 @@ def resolve_secrets(program: Any, bus_name: str, bus: BusSettings) -> dict[str, 
     return secrets
 
 
-def prepare(program: Any, settings: Any) -> dict[str, EventBusArgs]:
+def prepare(program: Program, settings: Any) -> dict[str, EventBusArgs]:
     """Validate everything (all buses); declare nothing. Returns each bus's args.
 
-    Publishes ``program.shared["event_bus_names"]`` as soon as the config parses, so a pipe's
+    Publishes ``program.shared.event_bus_names`` as soon as the config parses, so a pipe's
     check can refer to these buses.
     """
     config = parse(settings)
-    program.shared[BUS_NAMES] = list(config.buses)
+    program.shared.event_bus_names = list(config.buses)
     producers = resolve_producers(program, config)
     alarm_actions = [config.alarm_topic_arn] if config.alarm_topic_arn else []
     all_args = {}
     for name, bus in config.buses.items():
-        all_args[name] = EventBusArgs(
-            context=program.context,
-            bus=name,
-            settings=bus,
+        all_args[name] = bus_args(
+            program.context, name, bus,
             producer_account_ids={p: producers[p] for p in bus.producers},
             api_secrets=resolve_secrets(program, name, bus),
             alarm_actions=alarm_actions,
@@ -151,10 +150,10 @@ def prepare(program: Any, settings: Any) -> dict[str, EventBusArgs]:
     return all_args
 
 
-def declare(program: Any, all_args: dict[str, EventBusArgs]) -> dict[str, EventBusPlatform]:
+def declare(program: Program, all_args: dict[str, EventBusArgs]) -> dict[str, EventBusPlatform]:
     """Declare one EventBusPlatform per bus, with the producers' account ids of the organization.
 
-    Publishes ``program.shared["event_buses"]`` (bus name -> component, with ``bus_arn`` and
+    Publishes ``program.shared.event_buses`` (bus name -> component, with ``bus_arn`` and
     ``bus_name``) so later features of the stack can put events on these buses.
     """
     published = known_ids(program, "account_ids")
@@ -162,11 +161,11 @@ def declare(program: Any, all_args: dict[str, EventBusArgs]) -> dict[str, EventB
         all_args = {name: replace(args, producer_account_ids={p: published[p] for p in args.producer_account_ids})
                     for name, args in all_args.items()}
     buses = {name: EventBusPlatform(f"bus-{name}", args) for name, args in all_args.items()}
-    program.shared["event_buses"] = buses  # read by features built later (a pipe targeting a bus)
+    program.shared.event_buses = buses  # read by features built later (a pipe targeting a bus)
     pulumi.export("eventBusArns", {name: b.bus_arn for name, b in buses.items()})
     return buses
 
 
-def build(program: Any, settings: Any) -> dict[str, EventBusPlatform]:
+def build(program: Program, settings: Any) -> dict[str, EventBusPlatform]:
     """Check, then declare ``groundwork:eventBuses`` alone (the program runs the two phases for all features)."""
     return declare(program, prepare(program, settings))

@@ -40,6 +40,7 @@ from groundwork.validators import SnsTopicArn, check_name
 from pydantic import BaseModel, ConfigDict, Field, RootModel, field_validator
 
 from features.settings import parse_settings
+from features.stack import Program
 
 CONFIG_KEY = f"{NAMESPACE}:fanouts"
 KMS_KEY = re.compile(r"^(alias/[\w/-]+|arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)/[\w/-]+|[0-9a-f-]{36})$")
@@ -120,7 +121,7 @@ def parse(settings: Any) -> dict[str, FanoutSettings]:
     return parse_settings(FanoutsConfig, settings, CONFIG_KEY, shape=shape).root
 
 
-def fanout_args(program: Any, topic: str, settings: FanoutSettings) -> CloudEventsFanoutArgs:
+def fanout_args(program: Program, topic: str, settings: FanoutSettings) -> CloudEventsFanoutArgs:
     return CloudEventsFanoutArgs(
         context=program.context,
         topic=topic,
@@ -143,7 +144,7 @@ def fanout_args(program: Any, topic: str, settings: FanoutSettings) -> CloudEven
     )
 
 
-def prepare(program: Any, settings: Any) -> dict[str, CloudEventsFanoutArgs]:
+def prepare(program: Program, settings: Any) -> dict[str, CloudEventsFanoutArgs]:
     """Validate ``groundwork:fanouts`` and every subscriber's filter policy; declare nothing."""
     parsed = parse(settings)
     from groundwork.fanout.component import subscriber_policies
@@ -154,14 +155,14 @@ def prepare(program: Any, settings: Any) -> dict[str, CloudEventsFanoutArgs]:
     return all_args
 
 
-def declare(program: Any, all_args: dict[str, CloudEventsFanoutArgs]) -> dict[str, CloudEventsFanout]:
+def declare(program: Program, all_args: dict[str, CloudEventsFanoutArgs]) -> dict[str, CloudEventsFanout]:
     """Declare one CloudEventsFanout per topic."""
     fanouts = {topic: CloudEventsFanout(f"fanout-{topic}", args) for topic, args in all_args.items()}
-    program.shared["fanouts"] = fanouts
+    program.shared.fanouts = fanouts
     pulumi.export("fanoutTopicArns", {topic: f.topic_arn for topic, f in fanouts.items()})
     return fanouts
 
 
-def build(program: Any, settings: Any) -> dict[str, CloudEventsFanout]:
+def build(program: Program, settings: Any) -> dict[str, CloudEventsFanout]:
     """Check, then declare ``groundwork:fanouts`` alone (the program runs the two phases for all features)."""
     return declare(program, prepare(program, settings))

@@ -28,6 +28,7 @@ from features.mail.receiving import DEFAULT_VERDICT_ACTIONS, MailReceiving, Mail
 from features.mail.regions import require_receiving_region
 from features.mail.routing import ADDRESS, RoutingTable, build_routing_table
 from features.settings import parse_settings
+from features.stack import Program, Shared
 
 KEY = f"{NAMESPACE}:mail"
 ZONE_ID = re.compile(r"^Z[A-Z0-9]{1,31}$")
@@ -175,7 +176,7 @@ class MailPlan(BaseModel):
     routing: RoutingTable
 
 
-def plan(program: Any, raw_settings: object) -> MailPlan:
+def plan(program: Program, raw_settings: object) -> MailPlan:
     """Validate config, region, org data and routing; raise one ConfigError on any problem."""
     settings = MailSettings.parse(raw_settings)
     region = require_receiving_region(_region())
@@ -210,17 +211,17 @@ def plan(program: Any, raw_settings: object) -> MailPlan:
     return MailPlan(settings=settings, region=region, domain=domain, sender=sender, routing=routing)
 
 
-def prepare(program: Any, settings: object) -> MailPlan:
+def prepare(program: Program, settings: object) -> MailPlan:
     """Phase 1 of the program: everything checked, nothing declared (see :func:`plan`)."""
     return plan(program, settings)
 
 
-def build(program: Any, settings: object) -> MailReceiving:
+def build(program: Program, settings: object) -> MailReceiving:
     """Check, then declare ``groundwork:mail`` alone (the program runs the two phases for all features)."""
     return declare(program, prepare(program, settings))
 
 
-def declare(program: Any, decided: MailPlan) -> MailReceiving:
+def declare(program: Program, decided: MailPlan) -> MailReceiving:
     """Declare the mail domain and the receiving pipeline for ``groundwork:mail``."""
     ctx = program.context
     zone_parameter = f"{ctx.ssm_prefix}mail/{decided.domain}/hostedzone/id"
@@ -242,8 +243,8 @@ def declare(program: Any, decided: MailPlan) -> MailReceiving:
         allowed_sender_domains=decided.settings.allowed_sender_domains,
         alarm_actions=[decided.settings.alarm_topic_arn] if decided.settings.alarm_topic_arn else [],
     ), opts=pulumi.ResourceOptions(depends_on=[mail_domain]))
-    program.shared["mail_domain"] = mail_domain
-    program.shared["mail"] = receiving
+    program.shared.mail_domain = mail_domain
+    program.shared.mail = receiving
     pulumi.export("mail", {
         "domain": decided.domain,
         "sender": decided.sender,
@@ -259,12 +260,12 @@ def _region() -> str | None:
     return pulumi.Config("aws").get("region") or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
 
 
-def _org_data(program: Any, settings: MailSettings) -> Any:
-    shared = getattr(program, "shared", {}) or {}
-    if shared.get("org_data") is not None:
-        return shared["org_data"]
+def _org_data(program: Program, settings: MailSettings) -> Any:
+    shared = getattr(program, "shared", None)
+    if shared is not None and shared.org_data is not None:
+        return shared.org_data
     from org.inputs import load_org_data
 
-    if not isinstance(getattr(program, "shared", None), dict):  # a bare stand-in: no shared loads
-        program = SimpleNamespace(shared={})
+    if shared is None:  # a bare stand-in: no shared loads
+        program = SimpleNamespace(shared=Shared())
     return load_org_data(program, settings.org_path)

@@ -10,7 +10,8 @@ from groundwork.errors import ConfigError
 
 from features.organization.component import Organization, OrganizationArgs
 from features.organization.settings import OrgSettings
-from org.inputs import ORG_NAMES, load_org_data
+from features.stack import Program
+from org.inputs import load_org_data
 
 RAM_PRINCIPAL = "ram.amazonaws.com"
 
@@ -23,17 +24,17 @@ class OrgPlan:
     data: Any
 
 
-def prepare(program: Any, settings: object) -> OrgPlan:
+def prepare(program: Program, settings: object) -> OrgPlan:
     """Validate settings and every org file; declare nothing.
 
-    Publishes ``program.shared["org_data"]`` (the validated :class:`org.model.OrgData`) and
-    ``program.shared["org_names"]`` (the account names and OU paths the component will publish ids
+    Publishes ``program.shared.org_data`` (the validated :class:`org.model.OrgData`) and
+    ``program.shared.org_names`` (the account names and OU paths the component will publish ids
     for) so the checks of later features can use them.
     """
     org_settings = OrgSettings.from_config(settings)
     data = load_org_data(program, org_settings.root, "Invalid org data (run `python -m org validate`):")
-    program.shared["org_data"] = data
-    program.shared[ORG_NAMES] = {"account_ids": [account.name for account in data.accounts],
+    program.shared.org_data = data
+    program.shared.org_names = {"account_ids": [account.name for account in data.accounts],
                                  "ou_ids": list(data.ou_paths)}
     if org_settings.share_account_ids and RAM_PRINCIPAL not in data.spec.service_principals:
         raise ConfigError(
@@ -43,8 +44,8 @@ def prepare(program: Any, settings: object) -> OrgPlan:
     return OrgPlan(org_settings, data)
 
 
-def declare(program: Any, plan: OrgPlan) -> Organization:
-    """Declare the organization and publish it as ``program.shared["organization"]``.
+def declare(program: Program, plan: OrgPlan) -> Organization:
+    """Declare the organization and publish it as ``program.shared.organization``.
 
     The component has ``account_ids``, ``ou_ids`` and ``root_id``.
     """
@@ -59,14 +60,14 @@ def declare(program: Any, plan: OrgPlan) -> Organization:
             publish_account_ids=plan.settings.publish_account_ids,
         ),
     )
-    program.shared["org_data"] = plan.data
-    program.shared["organization"] = organization
+    program.shared.org_data = plan.data
+    program.shared.organization = organization
     pulumi.export("rootId", organization.root_id)
     pulumi.export("ouIds", organization.ou_ids)
     pulumi.export("accountIds", organization.account_ids)
     return organization
 
 
-def build(program: Any, settings: object) -> Organization:
+def build(program: Program, settings: object) -> Organization:
     """Check, then declare ``groundwork:org`` alone (the program runs the two phases for all features)."""
     return declare(program, prepare(program, settings))

@@ -4,7 +4,7 @@ Each pattern key present under ``groundwork:pipes`` deploys that pattern togethe
 source and target (queues, tables with streams, a Kinesis stream, state machines, Lambdas, an event
 bus, Firehose with its bucket). The DynamoDB -> bus pattern puts its events on a bus of
 ``groundwork:eventBuses`` when its ``bus`` setting names one (that feature comes first: its check
-publishes the bus names, its declaration the buses in ``program.shared["event_buses"]``), else on an example bus of its own. The MSK
+publishes the bus names, its declaration the buses in ``program.shared.event_buses``), else on an example bus of its own. The MSK
 cluster and the lookup API of pattern 5 are existing resources given by ARN. Config is validated and
 every pipe design checked before anything is declared.
 """
@@ -35,9 +35,9 @@ from groundwork.pipes.pitfalls import SampleEvents
 from groundwork.validators import LogRetentionDays
 from pydantic import BaseModel, ConfigDict, Field
 
-from features.buses.program import BUS_NAMES
 from features.pipes import example
 from features.settings import parse_settings
+from features.stack import Program
 
 KEY = "groundwork:pipes"
 BUSES_KEY = "groundwork:eventBuses"
@@ -126,7 +126,7 @@ class PipesSettings(_Model):
         return parse_settings(cls, raw, KEY, shape="an object (see docs/pipes.md)")
 
 
-def check_target_bus(program: Any, settings: PipesSettings) -> None:
+def check_target_bus(program: Program, settings: PipesSettings) -> None:
     """Refuse a ``dynamodbToEventBus.bus`` that is not a bus of ``groundwork:eventBuses`` in this stack.
 
     An unknown name is one ConfigError naming the key, the value and the buses this stack declares.
@@ -135,25 +135,25 @@ def check_target_bus(program: Any, settings: PipesSettings) -> None:
     block = settings.dynamodb_to_event_bus
     if block is None or block.bus is None:
         return
-    names = program.shared.get(BUS_NAMES)
+    names = program.shared.event_bus_names
     if names is None:
         if "eventBuses" in getattr(program, "failed", ()):
             raise NotCheckedError(f"{KEY}.dynamodbToEventBus.bus = {block.bus!r}: not checked, "
                                   f"{BUSES_KEY} is invalid (see above)")
-        names = list(program.shared.get("event_buses") or {})
+        names = list(program.shared.event_buses or {})
     if block.bus not in names:
         known = ", ".join(sorted(names)) if names else f"none ({BUSES_KEY} is not set in this stack)"
         raise ConfigError(f"{KEY}.dynamodbToEventBus.bus = {block.bus!r} is not a bus declared under "
                           f"{BUSES_KEY} in this stack; known buses: {known}")
 
 
-def resolve_target_bus(program: Any, settings: PipesSettings) -> Any | None:
+def resolve_target_bus(program: Program, settings: PipesSettings) -> Any | None:
     """The declared ``groundwork:eventBuses`` bus the DynamoDB -> bus pipe targets (None: its own example bus)."""
     block = settings.dynamodb_to_event_bus
     if block is None or block.bus is None:
         return None
     check_target_bus(program, settings)
-    return (program.shared.get("event_buses") or {})[block.bus]
+    return (program.shared.event_buses or {})[block.bus]
 
 
 def unmatched_bus_warning(settings: PipesSettings, bus: Any) -> str | None:
@@ -177,7 +177,7 @@ def _placeholder(service: str, resource: str) -> str:
     return f"arn:aws:{service}:us-east-1:000000000000:{resource}"
 
 
-def _pipe_specs(settings: PipesSettings, program: Any, arns: dict[str, Any]) -> list[tuple[str, type, Any]]:
+def _pipe_specs(settings: PipesSettings, program: Program, arns: dict[str, Any]) -> list[tuple[str, type, Any]]:
     """(name, component, args) for every enabled pattern; ``arns`` supplies each stage's ARN."""
     ctx = program.context
     logging = LoggingSettings(level=settings.logging.level,
@@ -239,7 +239,7 @@ PLACEHOLDER_ARNS = {
 class PipesPlatform(pulumi.ComponentResource):
     """The example event platform: every enabled pattern with its sources and targets."""
 
-    def __init__(self, name: str, program: Any, settings: PipesSettings,
+    def __init__(self, name: str, program: Program, settings: PipesSettings,
                  opts: pulumi.ResourceOptions | None = None, *, target_bus: Any | None = None) -> None:
         super().__init__("groundwork:pipes:PipesPlatform", name, None, opts)
         ctx = program.context
@@ -288,7 +288,7 @@ class PipesPlatform(pulumi.ComponentResource):
         self.register_outputs({"pipes": {n: p.pipe_name for n, p in self.pipes.items()}})
 
 
-def prepare(program: Any, settings: Any) -> PipesSettings:
+def prepare(program: Program, settings: Any) -> PipesSettings:
     """Validate ``groundwork:pipes`` and its target bus, and check every pipe design; declare nothing."""
     parsed = PipesSettings.parse(settings)
     check_target_bus(program, parsed)
@@ -301,7 +301,7 @@ def prepare(program: Any, settings: Any) -> PipesSettings:
     return parsed
 
 
-def declare(program: Any, parsed: PipesSettings) -> PipesPlatform:
+def declare(program: Program, parsed: PipesSettings) -> PipesPlatform:
     """Declare the platform, on the stack's own bus when ``dynamodbToEventBus.bus`` names one."""
     target_bus = resolve_target_bus(program, parsed)
     if target_bus is not None and (warning := unmatched_bus_warning(parsed, target_bus)) is not None:
@@ -312,6 +312,6 @@ def declare(program: Any, parsed: PipesSettings) -> PipesPlatform:
     return platform
 
 
-def build(program: Any, settings: Any) -> PipesPlatform:
+def build(program: Program, settings: Any) -> PipesPlatform:
     """Check, then declare ``groundwork:pipes`` alone (the program runs the two phases for all features)."""
     return declare(program, prepare(program, settings))

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from features.settings import parse_settings
 from features.sso.identity_center import IdentityCenter, IdentityCenterArgs
+from features.stack import Program
 from org.inputs import (
     known_ids,
     org_check_failed,
@@ -94,7 +95,7 @@ class SsoPlan:
     instance: tuple[str, str] | None
 
 
-def prepare(program: Any, settings: object) -> SsoPlan:
+def prepare(program: Program, settings: object) -> SsoPlan:
     """Validate settings, org and SSO data and the account references, and find the instance."""
     config = parse_settings(SsoSettings, settings if settings is not None else {}, KEY)
     org = org_data(program, config.org_path)
@@ -111,14 +112,14 @@ def prepare(program: Any, settings: object) -> SsoPlan:
     return SsoPlan(config, sso, find_instance(config))
 
 
-def declare(program: Any, plan: SsoPlan) -> IdentityCenter | None:
+def declare(program: Program, plan: SsoPlan) -> IdentityCenter | None:
     """Declare the IdentityCenter component, or warn that IAM Identity Center is not enabled."""
-    organization = program.shared.get("organization")
+    organization = program.shared.organization
     account_ids = resolve_ids("account", plan.sso.accounts, known_ids(program, "account_ids"),
                               plan.settings.account_ids, f"{KEY}.accountIds")
     if plan.instance is None:
         pulumi.log.warn(NOT_ENABLED_WARNING)
-        program.shared["identity_center"] = None
+        program.shared.identity_center = None
         return None
     instance_arn, identity_store_id = plan.instance
     component = IdentityCenter(
@@ -132,18 +133,18 @@ def declare(program: Any, plan: SsoPlan) -> IdentityCenter | None:
                            depends_on=[getattr(organization, "organization", organization)]
                            if isinstance(organization, pulumi.Resource) else []),
     )
-    program.shared["identity_center"] = component
+    program.shared.identity_center = component
     return component
 
 
-def build(program: Any, settings: object) -> IdentityCenter | None:
+def build(program: Program, settings: object) -> IdentityCenter | None:
     """Check, then declare ``groundwork:sso`` alone (the program runs the two phases for all features)."""
     return declare(program, prepare(program, settings))
 
 
-def _account_import_ids(program: Any) -> dict[str, str]:
+def _account_import_ids(program: Program) -> dict[str, str]:
     """Ids of the adopted accounts of the org data (their assignments existed before and are imported)."""
-    data = program.shared.get("org_data")
+    data = program.shared.org_data
     return {a.name: a.import_id for a in getattr(data, "accounts", []) if getattr(a, "import_id", None)}
 
 

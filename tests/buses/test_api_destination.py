@@ -6,10 +6,11 @@ import copy
 import json
 
 import pytest
-from groundwork.buses.api_destination import ApiDestination, ApiDestinationArgs, ApiDestinationSettings
+from groundwork.buses.api_destination import ApiDestination, ApiDestinationArgs
 from groundwork.context import context_from_mapping
 from groundwork.errors import ConfigError
 
+from features.buses.settings import ApiDestinationSettings, endpoint_args
 from features.program import build
 from tests.buses.helpers import OAUTH_DESTINATION, bus_config, bus_settings
 
@@ -101,7 +102,7 @@ def test_the_credential_reaches_the_connection_as_a_pulumi_secret(run, monkeypat
                                     "usage": "PRODUCTION"})
         ApiDestination("partner", ApiDestinationArgs(
             context=ctx, bus="orders", name="partner",
-            settings=ApiDestinationSettings.model_validate(OAUTH_DESTINATION), secret="plain-in-test"))
+            settings=endpoint_args(ApiDestinationSettings.model_validate(OAUTH_DESTINATION)), secret="plain-in-test"))
 
     run(program)
     assert seen == {"secret": True}

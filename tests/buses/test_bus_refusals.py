@@ -51,17 +51,18 @@ def test_default_rule_guard_is_the_regional_quota(run):
 
 
 def test_three_hundred_rules_pass_the_default_guard_elsewhere():
-    from groundwork.buses.bus import EventBusArgs, check_bus
+    from groundwork.buses.bus import check_bus
     from groundwork.context import context_from_mapping
 
     from features.buses.program import parse
+    from features.buses.settings import bus_args
 
     ctx = context_from_mapping({"context": "shop", "stage": "dev", "owner": "team-shop@example.com",
                                 "usage": "PRODUCTION"})
 
     def args(n):
         bus = parse(bus_settings(rules=rules_of(n), apiDestinations={}, producers=[])).buses["orders"]
-        return EventBusArgs(context=ctx, bus="orders", settings=bus)
+        return bus_args(ctx, "orders", bus)
 
     import pulumi
 

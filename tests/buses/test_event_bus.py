@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pulumi
+import pytest
 
 from features.program import build
 from tests.buses.helpers import bus_config, bus_settings
@@ -58,13 +59,14 @@ def test_producer_ids_come_from_the_org_feature_when_it_is_in_the_stack(run):
 
     import features.buses.program as buses
     from features.program import Program
+    from features.stack import Shared
 
     class FakeOrganization:
         account_ids = {"shop-prod": pulumi.Output.from_input("210987654321")}
 
     def with_org():
         prog = Program(load_context(), pulumi.Config("groundwork"), "groundwork", "test",
-                       shared={"organization": FakeOrganization()})
+                       shared=Shared(organization=FakeOrganization()))
         buses.build(prog, bus_settings())  # accountIds says 111122223333: the org wins
 
     result = run(with_org, config=bus_config())
@@ -74,7 +76,7 @@ def test_producer_ids_come_from_the_org_feature_when_it_is_in_the_stack(run):
 
 def test_program_publishes_its_buses_for_later_features(run):
     def program():
-        buses = build().shared["event_buses"]
+        buses = build().shared.event_buses
         pulumi.export("published", {name: {"arn": bus.bus_arn, "name": bus.bus_name} for name, bus in buses.items()})
 
     result = run(program, config=bus_config())
@@ -202,7 +204,8 @@ def test_every_resource_is_a_child_of_the_component(run):
 
 
 def test_component_used_directly_as_documented(run):
-    from groundwork.buses.bus import BusSettings, EventBusArgs, EventBusPlatform
+    from groundwork.buses.bus import EventBusArgs, EventBusPlatform
+    from groundwork.buses.rules import Rule, SqsBufferTarget
     from groundwork.context import context_from_mapping
 
     ctx = context_from_mapping({"context": "shop", "stage": "dev", "owner": "team-shop@example.com",
@@ -212,9 +215,8 @@ def test_component_used_directly_as_documented(run):
     def program():
         bus = EventBusPlatform("orders", EventBusArgs(
             context=ctx, bus="orders",
-            settings=BusSettings.model_validate({"rules": {"placed": {
-                "pattern": {"source": ["com.acme.orders"]},
-                "targets": [{"type": "sqsBuffer", "name": "importer"}]}}}),
+            rules={"placed": Rule(pattern={"source": ["com.acme.orders"]},
+                                  targets=[SqsBufferTarget(name="importer")])},
             max_rules_per_bus=50,
         ))
         built["bus"] = bus
@@ -224,3 +226,32 @@ def test_component_used_directly_as_documented(run):
     assert set(bus.buffers["placed"]) == {"importer"} and set(bus.dead_letter_queues["placed"]) == {"importer"}
     assert result.one("aws:cloudwatch/eventRule:EventRule").inputs["name"] == "shop-dev-orders-placed"
     assert not result.of_type("aws:cloudwatch/eventBusPolicy:EventBusPolicy")
+
+
+def test_component_used_directly_refuses_what_eventbridge_refuses(run):
+    """Without the app's config model, the library's typed args are still checked before anything
+    is declared: a target on an undeclared API destination, a FIFO buffer without message group,
+    a plain-http endpoint, an invalid archive pattern."""
+    from groundwork.buses.api_destination import ApiEndpoint, ApiKeyAuth
+    from groundwork.buses.bus import Archive, EventBusArgs, check_bus
+    from groundwork.buses.rules import ApiDestinationTarget, Rule, SqsBufferTarget
+    from groundwork.context import context_from_mapping
+    from groundwork.errors import ConfigError
+
+    ctx = context_from_mapping({"context": "shop", "stage": "dev", "owner": "team-shop@example.com",
+                                "usage": "PRODUCTION"})
+    pattern = {"source": ["com.acme.orders"]}
+    refused = {
+        "is not one of the bus's API destinations": EventBusArgs(context=ctx, bus="orders", rules={
+            "placed": Rule(pattern=pattern, targets=[ApiDestinationTarget(name="partner", destination="nope")])}),
+        "a FIFO buffer needs message_group_id": EventBusArgs(context=ctx, bus="orders", rules={
+            "placed": Rule(pattern=pattern, targets=[SqsBufferTarget(name="importer", fifo=True)])}),
+        "must be an https:// URL": EventBusArgs(
+            context=ctx, bus="orders", api_secrets={"partner": "s"},
+            api_destinations={"partner": ApiEndpoint(endpoint="http://example.com/hook", auth=ApiKeyAuth())}),
+        "invalid event pattern": EventBusArgs(context=ctx, bus="orders",
+                                              archive=Archive(retention_days=7, pattern={"source": "x"})),
+    }
+    for message, args in refused.items():
+        with pytest.raises(ConfigError, match=message):
+            check_bus("bus", args)

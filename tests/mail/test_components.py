@@ -14,6 +14,7 @@ from groundwork.errors import ConfigError
 
 from features.mail.program import build as build_mail
 from features.program import Program
+from features.stack import Shared
 from tests.conftest import stack_config
 
 DOMAIN = "aws.acme-corp.example"
@@ -55,7 +56,7 @@ def mail_program(settings: object, org: Org | None = None):
         ctx = load_context()
         apply_conventions(ctx)
         program = Program(ctx, pulumi.Config("groundwork"), "groundwork", "test",
-                          {"org_data": org or Org()})
+                          Shared(org_data=org or Org()))
         build_mail(program, settings)
 
     return body

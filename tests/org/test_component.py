@@ -181,7 +181,7 @@ def test_program_publishes_org_data_and_component(run):
     published = {}
 
     def program():
-        published.update(build().shared)
+        published.update(vars(build().shared))
 
     run(program, config=stack_config(org=org_config()))
     data, organization = published["org_data"], published["organization"]

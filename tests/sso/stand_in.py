@@ -1,5 +1,5 @@
 """The example org of org/ as the real OrgData (org.model) the features read, and a stand-in for
-the organization component's ids (program.shared['organization'])."""
+the organization component's ids (program.shared.organization)."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ EXAMPLE_OU_IDS = {path: f"ou-ab12-{index:08d}" for index, path in enumerate(EXAM
 
 
 class StandInOrganization(pulumi.ComponentResource):
-    """What the org feature publishes as program.shared['organization'] (ids as Outputs)."""
+    """What the org feature publishes as program.shared.organization (ids as Outputs)."""
 
     def __init__(self) -> None:
         super().__init__("groundwork:test:StandInOrganization", "organization")
@@ -53,6 +53,6 @@ class StandInOrganization(pulumi.ComponentResource):
 
 def publish_org(program, org: OrgData | None = None, with_component: bool = True) -> None:
     """Put the example org (and, optionally, its component's ids) where the org feature would."""
-    program.shared["org_data"] = org or example_org()
+    program.shared.org_data = org or example_org()
     if with_component:
-        program.shared["organization"] = StandInOrganization()
+        program.shared.organization = StandInOrganization()

@@ -2,7 +2,8 @@
 transformation): a bus whose rule buffers orders in a queue, a pipe from that queue into an SNS
 topic, and the CloudEvents fan-out behind that topic."""
 
-from groundwork.buses.bus import BusSettings, EventBusArgs, EventBusPlatform
+from groundwork.buses.bus import EventBusArgs, EventBusPlatform
+from groundwork.buses.rules import Rule, SqsBufferTarget
 from groundwork.context import load_context
 from groundwork.fanout.component import CloudEventsFanout, CloudEventsFanoutArgs, Subscriber
 from groundwork.fanout.filter_policy import CloudEventsFilter
@@ -12,9 +13,8 @@ ctx = load_context()
 
 bus = EventBusPlatform("orders", EventBusArgs(
     context=ctx, bus="orders",
-    settings=BusSettings.model_validate({"rules": {"placed-to-buffer": {
-        "pattern": {"source": ["com.acme.orders"], "detail-type": ["order.placed"]},
-        "targets": [{"type": "sqsBuffer", "name": "fulfilment"}]}}}),
+    rules={"placed-to-buffer": Rule(pattern={"source": ["com.acme.orders"], "detail-type": ["order.placed"]},
+                                    targets=[SqsBufferTarget(name="fulfilment")])},
 ))
 fanout = CloudEventsFanout("orders-fanout", CloudEventsFanoutArgs(
     context=ctx, topic="orders",
