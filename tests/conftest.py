@@ -13,6 +13,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+# The policy pack's own modules (groundwork_policies), for tests of its pure functions; the pack
+# itself runs as the CLI runs it (tests/policies/conftest.py).
+if str(ROOT / "policies") not in sys.path:
+    sys.path.append(str(ROOT / "policies"))
 
 from org.plan.runtime import ProgramRun, run_program  # noqa: E402
 

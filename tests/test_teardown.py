@@ -6,21 +6,15 @@ import fnmatch
 import json
 import re
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 import yaml
 from groundwork.errors import ConfigError
+from groundwork_policies import buildspec  # the policy pack's buildspec check
 
 from features.lifecycle.teardown import BUILDSPEC, build_role_name
 from features.program import build
 from tests.conftest import stack_config
-
-PACK_DIR = str(Path(__file__).resolve().parents[1] / "policies")
-if PACK_DIR not in sys.path:
-    sys.path.append(PACK_DIR)
-from groundwork_policies import buildspec  # noqa: E402  (the policy pack's buildspec check)
 
 TEARDOWN = {
     "backendUrl": "s3://acme-state/groundwork",

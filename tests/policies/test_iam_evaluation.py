@@ -4,16 +4,10 @@ policy documents (as moto ships them) where an example names one."""
 from __future__ import annotations
 
 import json
-import sys
 from functools import cache
-from pathlib import Path
 
 import pytest
-
-PACK_DIR = str(Path(__file__).resolve().parents[2] / "policies")
-if PACK_DIR not in sys.path:
-    sys.path.append(PACK_DIR)
-from groundwork_policies.iam_evaluation import (  # noqa: E402
+from groundwork_policies.iam_evaluation import (
     ALLOWED,
     EXPLICIT_DENY,
     IMPLICIT_DENY,

@@ -9,20 +9,11 @@ role hand-overs (iam:PassRole) that the events-dev and sandbox plans declare.
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Iterator
 from functools import cache
-from pathlib import Path
 
 import pytest
-
-from org.plan.command import plan_stack
-from org.plan.stackconfig import load_stack_config
-
-PACK_DIR = str(Path(__file__).resolve().parents[2] / "policies")
-if PACK_DIR not in sys.path:
-    sys.path.append(PACK_DIR)
-from groundwork_policies.bootstrap_rules import (  # noqa: E402
+from groundwork_policies.bootstrap_rules import (
     BOUNDARY_KEYED,
     POLICY_LIFECYCLE,
     ROLE_POLICY_ATTACHMENT_LIFECYCLE,
@@ -33,14 +24,17 @@ from groundwork_policies.bootstrap_rules import (  # noqa: E402
     role_requests,
     template_policies,
 )
-from groundwork_policies.cfn_template import Stack, parse  # noqa: E402
-from groundwork_policies.iam_evaluation import (  # noqa: E402
+from groundwork_policies.cfn_template import Stack, parse
+from groundwork_policies.iam_evaluation import (
     ALLOWED,
     EXPLICIT_DENY,
     Request,
     decide,
     policy_allows,
 )
+
+from org.plan.command import plan_stack
+from org.plan.stackconfig import load_stack_config
 
 ACCOUNT = "123456789012"
 ROLE = "aws:iam/role:Role"
