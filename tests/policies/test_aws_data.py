@@ -75,3 +75,13 @@ def test_full_access_pattern_matches_aws_managed_policies():
     assert len(broad) > 100
     assert set(broad_managed_policies(arns.values())) == broad
     assert broad_managed_policies([arns["ReadOnlyAccess"], arns["AWSLambdaBasicExecutionRole"]]) == []
+
+
+def test_provider_tag_exceptions_are_sourced_taggable_types():
+    """The types the provider's default_tags miss: a dated, sourced list of types the pack knows take tags."""
+    from groundwork_policies.taggable import taggable_types
+
+    data = _load("provider_tag_exceptions.json")
+    date.fromisoformat(data["checked"])
+    assert "hashicorp.com" in data["source"] and "pulumi.com" in data["source"]
+    assert data["types"] and set(data["types"]) <= set(taggable_types()), data["types"]
