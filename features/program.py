@@ -1,38 +1,42 @@
 """Builds the platform for one stack from its config: the body of ``__main__.py``.
 
 Each feature is switched on by its key under the ``groundwork`` config namespace and lives in its
-own module, so features never edit each other; ``FEATURES`` lists them as typed ``Feature``
-objects (config key, check, declare), in order. The program runs in two phases:
+own module (``features/<name>/program.py``, exporting a typed ``FEATURE``). What a feature reads
+of the features before it is an explicit, typed input built here: the organization as an
+``OrgSource`` for mail, SSO, bootstrap and the buses, the buses as ``BusTargets`` for the pipes.
+The program runs in two phases:
 
-1. **Check**: ``feature.check(program, settings)`` of every enabled feature (in the order listed, then
-   the ``groundwork:teardown`` settings of an EPHEMERAL stack) validates settings, org data, cross
-   references, pattern samples, templates and limits without declaring anything, and returns the
-   feature's plan. A feature may publish plain data in ``Program.shared`` (typed: ``features.stack.Shared``) for later checks (the
-   loaded org data, the bus names a pipe may target). Every feature's ConfigError is collected;
-   if there is any, ONE ConfigError with all of them is raised and no resource is declared, so a
-   mistake in a late feature never leaves the early features half-applied.
-2. **Declare**: ``feature.declare(program, plan)`` of every feature, in the same order, declares the
-   resources. Later features may use what earlier ones published (the organization's account
-   ids for SSO assignments, the buses as a pipe's target); only what needs resource outputs is
-   resolved here.
-
-``build(program, settings)`` of a feature module runs both phases for that feature alone.
+1. **Check** (:func:`check_all`): ``feature.check(stack, settings, inputs)`` of every enabled
+   feature, in order (then the ``groundwork:teardown`` settings of an EPHEMERAL stack), validates
+   settings, org data, cross references, pattern samples, templates and limits without declaring
+   anything, and returns the feature's plan. Every ConfigError is collected; if there is any, ONE
+   ConfigError with all of them is raised and no resource is declared, so a mistake in a late
+   feature never leaves the early features half-applied.
+2. **Declare** (:func:`declare_all`): ``feature.declare(stack, plan, inputs)`` of every feature, in
+   the same order, declares the resources; the inputs now carry what earlier features declared
+   (the organization's account ids for SSO assignments, the buses as a pipe's target).
 
 Before phase 1 every key of the ``groundwork`` namespace must be known (a context key, a feature,
 ``teardown``, a key the policy pack reads, or a secret key a feature's ``...Config`` setting names):
 under the Pulumi CLI the program is the only reader of the stack config, and a misspelled feature
 key would otherwise switch the feature off and delete its resources on the next ``pulumi up``.
+Features read no ``pulumi.Config`` themselves: their settings, the region and the secrets they
+name come from here.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+import os
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import pulumi
+from groundwork.buses.bus import EventBusArgs, EventBusPlatform
 from groundwork.context import CONFIG_KEYS, NAMESPACE, StackContext, load_context
 from groundwork.conventions import apply_conventions
 from groundwork.errors import ConfigError
+from groundwork.fanout.component import CloudEventsFanout, CloudEventsFanoutArgs
 
 import features.bootstrap.program as bootstrap
 import features.buses.program as buses
@@ -41,42 +45,78 @@ import features.mail.program as mail
 import features.organization.program as organization
 import features.pipes.program as pipes
 import features.sso.program as sso
-from features.settings import config_object, referenced_config_keys, unknown_key_problems
-from features.stack import Feature, Program
+from features.bootstrap.account_bootstrap import AccountBootstrap
+from features.lifecycle import EphemeralTeardown, TeardownArgs, TeardownSettings
+from features.organization.component import Organization
+from features.organization.source import OrgSource
+from features.settings import StackSecrets, config_object, referenced_config_keys, unknown_key_problems
+from features.sso.identity_center import IdentityCenter
+from features.stack import Feature, Stack
+from org.inputs import OrgDataLoads
 
-__all__ = ["FEATURES", "Feature", "Program", "build", "check_config_keys", "combine", "prepare_all"]
+__all__ = ["FEATURES", "Feature", "Stack", "StackOutputs", "StackPlan", "build", "check_all",
+           "check_config_keys", "combine", "declare_all", "read_stack"]
 
 # The features in the order they are checked and declared: a plain list, followed by a reader
-# and by tools. Order matters: the organization first (its org data and account ids are read by
+# and by tools. Order matters: the organization first (its data and account ids are inputs of
 # mail, sso, bootstrap and the buses), the buses before pipes (a pipe may target one of them).
-FEATURES: list[Feature[Any, Any]] = [
-    Feature("org", organization.prepare, organization.declare),
-    Feature("mail", mail.prepare, mail.declare),
-    Feature("sso", sso.prepare, sso.declare),
-    Feature("bootstrap", bootstrap.prepare, bootstrap.declare),
-    Feature("eventBuses", buses.prepare, buses.declare),
-    Feature("pipes", pipes.prepare, pipes.declare),
-    Feature("fanouts", fanout.prepare, fanout.declare),
+FEATURES: list[Feature[Any, Any, Any]] = [
+    organization.FEATURE, mail.FEATURE, sso.FEATURE, bootstrap.FEATURE, buses.FEATURE, pipes.FEATURE,
+    fanout.FEATURE,
 ]
 TEARDOWN = "teardown"
 # Keys of the groundwork namespace the policy pack reads from the stack config (not the program).
 POLICY_KEYS = ("policyWaivers",)
+PlanT = TypeVar("PlanT")
+InputsT = TypeVar("InputsT")
 
 
-def build() -> Program:
+@dataclass
+class StackPlan:
+    """Phase 1's result: each enabled feature's checked plan (None: the feature is off)."""
+
+    org: organization.OrgPlan | None = None
+    mail: mail.MailPlan | None = None
+    sso: sso.SsoPlan | None = None
+    bootstrap: bootstrap.BootstrapPlan | None = None
+    buses: dict[str, EventBusArgs] | None = None
+    pipes: pipes.PipesSettings | None = None
+    fanouts: dict[str, CloudEventsFanoutArgs] | None = None
+    teardown: TeardownSettings | None = None
+    org_loads: OrgDataLoads = field(default_factory=OrgDataLoads)
+
+
+@dataclass
+class StackOutputs:
+    """Phase 2's result: what each feature declared (None: the feature is off)."""
+
+    organization: Organization | None = None
+    mail: mail.Mail | None = None
+    identity_center: IdentityCenter | None = None
+    bootstrap: AccountBootstrap | None = None
+    event_buses: dict[str, EventBusPlatform] | None = None
+    pipes: pipes.PipesPlatform | None = None
+    fanouts: dict[str, CloudEventsFanout] | None = None
+    teardown: EphemeralTeardown | None = None
+
+
+def build() -> StackOutputs:
     """Validate the context and every enabled feature, then (only if all is valid) declare."""
     config = pulumi.Config(NAMESPACE)
-    ctx = _checked_context(config)
-    apply_conventions(ctx)  # a stack transformation, not a resource: nothing is declared yet
-    program = Program(ctx, config, pulumi.get_project(), pulumi.get_stack())
-    plans = prepare_all(program)
-    for feature in FEATURES:
-        if feature.key in plans:
-            feature.declare(program, plans[feature.key])
-    if TEARDOWN in plans:
-        _declare_teardown(program, plans[TEARDOWN])
-    pulumi.export("context", ctx.tags)
-    return program
+    stack = read_stack(config)
+    apply_conventions(stack.context)  # a stack transformation, not a resource: nothing is declared yet
+    outputs = declare_all(stack, check_all(stack, config))
+    pulumi.export("context", stack.context.tags)
+    return outputs
+
+
+def read_stack(config: pulumi.Config) -> Stack:
+    """What every feature knows of the stack: the context (after every ``groundwork:`` key is
+    known), the project and stack names, the AWS region and the secret keys."""
+    region = (pulumi.Config("aws").get("region") or os.environ.get("AWS_REGION")
+              or os.environ.get("AWS_DEFAULT_REGION"))
+    return Stack(_checked_context(config), pulumi.get_project(), pulumi.get_stack(), region,
+                 StackSecrets(config))
 
 
 def _checked_context(config: pulumi.Config) -> StackContext:
@@ -96,38 +136,89 @@ def _checked_context(config: pulumi.Config) -> StackContext:
     return context
 
 
-def prepare_all(program: Program) -> dict[str, Any]:
-    """Phase 1: every enabled feature's plan by config key; ONE ConfigError naming every problem."""
-    plans: dict[str, Any] = {}
-    problems: list[tuple[str, str]] = []
-    for feature in FEATURES:
-        key = feature.key
+class _Checks:
+    """Runs the checks of phase 1 and keeps every problem, by config key."""
+
+    def __init__(self, config: pulumi.Config) -> None:
+        self.config = config
+        self.problems: list[tuple[str, str]] = []
+        self.failed: set[str] = set()
+
+    def run(self, feature: Feature[InputsT, PlanT, Any], stack: Stack, inputs: InputsT) -> PlanT | None:
+        """The feature's plan; None when it is off or its check failed (the problem is kept)."""
         try:
-            settings = config_object(program.config, key, "an object of the feature's settings (see the docs)")
+            settings = config_object(self.config, feature.key, "an object of the feature's settings (see the docs)")
             if settings is None:
-                if program.config.get(key) is not None:  # `groundwork:sso:` with every setting commented out
-                    raise ConfigError(f"Invalid stack config:\n{NAMESPACE}:{key} is empty: write {{}} to use the "
-                                      "feature with its defaults, or remove the key to turn the feature off")
-                continue
-            plans[key] = feature.check(program, settings)
+                if self.config.get(feature.key) is not None:  # `groundwork:sso:` with every setting commented out
+                    raise ConfigError(f"Invalid stack config:\n{NAMESPACE}:{feature.key} is empty: write {{}} to use "
+                                      "the feature with its defaults, or remove the key to turn the feature off")
+                return None
+            return feature.check(stack, settings, inputs)
         except ConfigError as error:
-            program.failed.add(key)
-            problems.append((key, str(error)))
-    if not program.context.is_ephemeral and program.config.get(TEARDOWN) is not None:
-        program.failed.add(TEARDOWN)
-        problems.append((TEARDOWN, f"Invalid stack config:\n{NAMESPACE}:{TEARDOWN} is set but usage is "
-                         f"{program.context.usage!r}: only an EPHEMERAL stack is torn down, so this stack would "
-                         "silently lose its teardown schedule; remove groundwork:teardown (and ttlHours) to keep "
-                         "the stack, or set usage back to 'EPHEMERAL'"))
-    if program.context.is_ephemeral:
+            self.refuse(feature.key, str(error))
+            return None
+
+    def refuse(self, key: str, message: str) -> None:
+        self.failed.add(key)
+        self.problems.append((key, message))
+
+
+def check_all(stack: Stack, config: pulumi.Config) -> StackPlan:
+    """Phase 1: every enabled feature's plan; ONE ConfigError naming every problem."""
+    checks = _Checks(config)
+    plan = StackPlan()
+    loads = plan.org_loads
+    plan.org = checks.run(organization.FEATURE, stack, loads)
+    org = OrgSource.while_checking(loads, plan.org.data if plan.org else None,
+                                   failed=organization.FEATURE.key in checks.failed)
+    plan.mail = checks.run(mail.FEATURE, stack, org)
+    plan.sso = checks.run(sso.FEATURE, stack, org)
+    plan.bootstrap = checks.run(bootstrap.FEATURE, stack, org)
+    plan.buses = checks.run(buses.FEATURE, stack, org)
+    bus_targets = buses.BusTargets(list(plan.buses) if plan.buses is not None else None,
+                                   check_failed=buses.FEATURE.key in checks.failed)
+    plan.pipes = checks.run(pipes.FEATURE, stack, bus_targets)
+    plan.fanouts = checks.run(fanout.FEATURE, stack, None)
+    if not stack.context.is_ephemeral and config.get(TEARDOWN) is not None:
+        checks.refuse(TEARDOWN, f"Invalid stack config:\n{NAMESPACE}:{TEARDOWN} is set but usage is "
+                      f"{stack.context.usage!r}: only an EPHEMERAL stack is torn down, so this stack would "
+                      "silently lose its teardown schedule; remove groundwork:teardown (and ttlHours) to keep "
+                      "the stack, or set usage back to 'EPHEMERAL'")
+    if stack.context.is_ephemeral:
         try:
-            plans[TEARDOWN] = _prepare_teardown(program)
+            plan.teardown = TeardownSettings.from_config(config_object(config, TEARDOWN, "an object (backendUrl, ...)"))
         except ConfigError as error:
-            program.failed.add(TEARDOWN)
-            problems.append((TEARDOWN, str(error)))
-    if problems:
-        raise ConfigError(combine(problems))
-    return plans
+            checks.refuse(TEARDOWN, str(error))
+    if checks.problems:
+        raise ConfigError(combine(checks.problems))
+    return plan
+
+
+def declare_all(stack: Stack, plan: StackPlan) -> StackOutputs:
+    """Phase 2: declare every checked plan, in order, each with what the features before it declared."""
+    out = StackOutputs()
+    loads = plan.org_loads
+    if plan.org is not None:
+        out.organization = organization.FEATURE.declare(stack, plan.org, loads)
+    org = OrgSource.declared(loads, plan.org.data if plan.org else None, out.organization)
+    if plan.mail is not None:
+        out.mail = mail.FEATURE.declare(stack, plan.mail, org)
+    if plan.sso is not None:
+        out.identity_center = sso.FEATURE.declare(stack, plan.sso, org)
+    if plan.bootstrap is not None:
+        out.bootstrap = bootstrap.FEATURE.declare(stack, plan.bootstrap, org)
+    if plan.buses is not None:
+        out.event_buses = buses.FEATURE.declare(stack, plan.buses, org)
+    if plan.pipes is not None:
+        bus_targets = buses.BusTargets(list(out.event_buses or {}), buses=out.event_buses or {})
+        out.pipes = pipes.FEATURE.declare(stack, plan.pipes, bus_targets)
+    if plan.fanouts is not None:
+        out.fanouts = fanout.FEATURE.declare(stack, plan.fanouts, None)
+    if plan.teardown is not None:
+        out.teardown = EphemeralTeardown("teardown", TeardownArgs(
+            context=stack.context, settings=plan.teardown, project=stack.project, stack=stack.name))
+        pulumi.export("expiresAt", out.teardown.expires_at)
+    return out
 
 
 def stack_config_values() -> dict[str, Any]:
@@ -180,20 +271,3 @@ def combine(problems: list[tuple[str, str]]) -> str:
 
 def _indent(message: str) -> str:
     return "\n".join("  " + line if line else line for line in message.splitlines())
-
-
-def _prepare_teardown(program: Program) -> Any:
-    from features.lifecycle import TeardownSettings
-
-    return TeardownSettings.from_config(config_object(program.config, TEARDOWN, "an object (backendUrl, ...)"))
-
-
-def _declare_teardown(program: Program, settings: Any) -> None:
-    from features.lifecycle import EphemeralTeardown, TeardownArgs
-
-    teardown = EphemeralTeardown(
-        "teardown",
-        TeardownArgs(context=program.context, settings=settings,
-                     project=program.project, stack=program.stack),
-    )
-    pulumi.export("expiresAt", teardown.expires_at)

@@ -1,4 +1,5 @@
-"""Validating one feature's ``groundwork:<key>`` settings into its pydantic model.
+"""Reading the stack config for the features: one feature's ``groundwork:<key>`` settings into its
+pydantic model, and the secret keys those settings name.
 
 Every feature reports bad settings the same way: one ConfigError listing every problem with its
 key path, the value given and what is allowed, before any resource is declared.
@@ -6,7 +7,9 @@ key path, the value given and what is allowed, before any resource is declared.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import pulumi
@@ -98,3 +101,37 @@ def config_object(config: pulumi.Config, key: str, what: str = "an object") -> A
         raw = config.get(key)
         raise ConfigError(f"Invalid stack config:\n{config.full_key(key)} = {describe_value(raw)}: "
                           f"must be {what}") from None
+
+
+@dataclass(frozen=True)
+class SecretSetting:
+    """One secret config key as the stack holds it: its value (None: not set) and whether it was
+    stored in plain text (``pulumi config set`` without ``--secret``)."""
+
+    value: pulumi.Output[str] | None
+    plain_text: bool
+
+
+class StackSecrets:
+    """Reads the ``groundwork:`` keys that hold credentials, which feature settings name by key
+    (``clientSecretConfig: partnerClientSecret``); the values only ever exist as Pulumi secrets."""
+
+    def __init__(self, config: pulumi.Config) -> None:
+        self._config = config
+
+    def get(self, key: str) -> SecretSetting:
+        value = self._config.get_secret(key)
+        reported = engine_secret_keys()
+        plain = value is not None and reported is not None and self._config.full_key(key) not in reported
+        return SecretSetting(value, plain)
+
+
+def engine_secret_keys() -> set[str] | None:
+    """Config keys the engine reported as secret; None when nothing reported them (unit tests
+    under mocks). The language host always sets PULUMI_CONFIG_SECRET_KEYS, even to ``[]``."""
+    reported = "PULUMI_CONFIG_SECRET_KEYS" in os.environ
+    keys = set(pulumi.runtime.get_config_secret_keys_env())
+    known = getattr(pulumi.runtime.config, "_SECRET_KEYS", None)  # set by the language host
+    if known is not None:
+        keys |= set(known.get())
+    return keys if keys or reported else None

@@ -1,5 +1,5 @@
-"""What the features of one stack share: the validated context and config (``Program``), and the
-typed description of a feature (``Feature``): its config key and its two phases.
+"""The types every feature is written against: ``Stack`` (what a feature knows of its stack) and
+``Feature`` (a config key and two phases with explicit inputs and outputs).
 
 Kept apart from ``features.program`` (the composition) so feature modules can name these types
 without importing the composition that imports them.
@@ -8,74 +8,48 @@ without importing the composition that imports them.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 
-import pulumi
 from groundwork.context import StackContext
 
-if TYPE_CHECKING:  # types only: the feature modules import this module
-    from groundwork.buses.bus import EventBusPlatform
-    from groundwork.fanout.component import CloudEventsFanout
+from features.settings import StackSecrets
 
-    from features.bootstrap.account_bootstrap import AccountBootstrap
-    from features.mail.receiving import MailReceiving
-    from features.organization.component import Organization
-    from features.sso.identity_center import IdentityCenter
-    from org.model import OrgData
-
+InputsT = TypeVar("InputsT")
 PlanT = TypeVar("PlanT")
 OutputT = TypeVar("OutputT")
 
 
-@dataclass
-class Shared:
-    """What features publish for the features after them, each under a typed name.
+@dataclass(frozen=True)
+class Stack:
+    """What a feature knows of the stack it is declared in, read once by the composition.
 
-    Filled while checking: ``org_data`` and ``org_names`` (the account names and OU paths the
-    organization will publish ids for), ``org_data_loads`` (org folders loaded by other features,
-    by resolved path: the OrgData or its problems), ``event_bus_names``. Filled while declaring:
-    the components (``organization``, ``event_buses``, ...).
-    """
-
-    org_data: OrgData | None = None
-    org_names: dict[str, list[str]] | None = None
-    org_data_loads: dict[Path, Any] = field(default_factory=dict)
-    organization: Organization | None = None
-    mail_domain: Any = None
-    mail: MailReceiving | None = None
-    identity_center: IdentityCenter | None = None
-    bootstrap: AccountBootstrap | None = None
-    event_bus_names: list[str] | None = None
-    event_buses: dict[str, EventBusPlatform] | None = None
-    fanouts: dict[str, CloudEventsFanout] | None = None
-
-
-@dataclass
-class Program:
-    """What every feature receives: the validated context, shared results and failed checks.
-
-    ``failed`` holds the keys of features whose checks failed (phase 1), so a later feature can
-    skip a cross check that would only repeat that problem.
+    ``region`` is the AWS provider's region (``aws:region``, else the environment); ``secrets``
+    reads the secret config keys a feature's settings name. Features read no ``pulumi.Config``.
     """
 
     context: StackContext
-    config: pulumi.Config
     project: str
-    stack: str
-    shared: Shared = field(default_factory=Shared)
-    failed: set[str] = field(default_factory=set)
+    name: str
+    region: str | None
+    secrets: StackSecrets
 
 
 @dataclass(frozen=True)
-class Feature(Generic[PlanT, OutputT]):
+class Feature(Generic[InputsT, PlanT, OutputT]):
     """One feature of the platform, switched on by ``groundwork:<key>``.
 
-    ``check`` (phase 1) validates the raw settings and returns the feature's plan without declaring
-    anything; ``declare`` (phase 2) declares the resources of that plan and returns what it built.
+    ``check(stack, settings, inputs)`` (phase 1) validates the raw settings against what earlier
+    features planned and returns the feature's plan without declaring anything;
+    ``declare(stack, plan, inputs)`` (phase 2) declares that plan's resources against what earlier
+    features declared and returns what it built. ``inputs`` is the feature's own typed view of the
+    features before it (e.g. ``OrgSource``), built explicitly by ``features.program``.
     """
 
     key: str
-    check: Callable[[Program, Any], PlanT]
-    declare: Callable[[Program, PlanT], OutputT]
+    check: Callable[[Stack, object, InputsT], PlanT]
+    declare: Callable[[Stack, PlanT, InputsT], OutputT]
+
+    def build(self, stack: Stack, settings: object, inputs: InputsT) -> OutputT:
+        """Both phases for this feature alone (tests, and programs that want one feature)."""
+        return self.declare(stack, self.check(stack, settings, inputs), inputs)

@@ -1,72 +1,45 @@
-"""What the SSO, bootstrap and mail features need from the organization: its data and the AWS ids.
-
-When the org feature runs in the same stack it has published both in ``program.shared`` (the
-data and the account/OU names while checking, the component with the ids when declaring);
-otherwise the data is loaded from the org folder and the ids come from the feature's config.
+"""The org data as the features of one program run read it: each org folder loaded once, and the
+checks every org-reading feature shares (ids resolved by name, trusted access for a service).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
 
 import pulumi
 from groundwork.errors import ConfigError, NotCheckedError
 
 from org.loader import OrgValidationError, load_org
+from org.model import OrgData
 
 
-def org_data(program: Any, org_path: str) -> Any:
-    """The validated org data: the org feature's, or loaded from ``org_path``."""
-    shared = program.shared.org_data
-    if shared is not None:
-        return shared
-    return load_org_data(program, org_path)
-
-
-def load_org_data(program: Any, org_path: str, header: str = "Invalid org data:") -> Any:
-    """The org data at ``org_path``, loaded once per program run.
+class OrgDataLoads:
+    """The org folders one program run has loaded, by resolved path: the data or its problems.
 
     The first failure is a ConfigError with every problem; a later feature reading the same
     invalid folder gets a one-line :class:`NotCheckedError` instead of the same list again.
     """
-    loads: dict[Path, Any] = program.shared.org_data_loads
-    where = Path(org_path).resolve()
-    if where in loads:
-        if isinstance(loads[where], list):
+
+    def __init__(self) -> None:
+        self._loaded: dict[Path, OrgData | list[str]] = {}
+
+    def load(self, org_path: str, header: str = "Invalid org data:") -> OrgData:
+        """The validated org data at ``org_path``."""
+        where = Path(org_path).resolve()
+        known = self._loaded.get(where)
+        if isinstance(known, list):
             raise NotCheckedError(f"not checked: the org data in {Path(org_path).as_posix()!r} is invalid "
-                             "(see its problems above)")
-        return loads[where]
-    try:
-        data = load_org(Path(org_path))
-    except OrgValidationError as error:
-        loads[where] = list(error.problems)
-        raise ConfigError(f"{header}\n" + "\n".join(error.problems)) from None
-    loads[where] = data
-    return data
-
-
-
-
-def known_ids(program: Any, attribute: str) -> Mapping[str, pulumi.Input[str]] | None:
-    """What the org feature of this stack publishes as ``attribute`` (``account_ids``/``ou_ids``).
-
-    The component's ids when it is declared; while checking, the names it will publish (mapped to
-    themselves, enough to check references); None when the org feature is not in this stack.
-    """
-    organization = program.shared.organization
-    if organization is not None:
-        return getattr(organization, attribute, None)
-    names = program.shared.org_names
-    if names is not None:
-        return {name: name for name in names[attribute]}
-    return None
-
-
-def org_check_failed(program: Any) -> bool:
-    """True when the org feature of this stack failed its checks (its names are unknown)."""
-    return "org" in getattr(program, "failed", ()) and program.shared.org_names is None
+                                  "(see its problems above)")
+        if known is not None:
+            return known
+        try:
+            data = load_org(Path(org_path))
+        except OrgValidationError as error:
+            self._loaded[where] = list(error.problems)
+            raise ConfigError(f"{header}\n" + "\n".join(error.problems)) from None
+        self._loaded[where] = data
+        return data
 
 
 def resolve_ids(kind: str, needed: Iterable[str], published: Mapping[str, pulumi.Input[str]] | None,
@@ -84,12 +57,10 @@ def resolve_ids(kind: str, needed: Iterable[str], published: Mapping[str, pulumi
     return ids
 
 
-def require_trusted_access(org: Any, principal: str, feature: str) -> None:
-    """Refuse to declare a feature whose service the organization has no trusted access for."""
-    spec = getattr(org, "spec", None)
-    principals = getattr(spec, "service_principals", None)
-    if principals is not None and principal not in principals:
+def require_trusted_access(org: OrgData, principal: str, feature: str) -> None:
+    """Refuse a feature whose service the organization has no trusted access for."""
+    if principal not in org.spec.service_principals:
         raise ConfigError(
-            f"Invalid org data:\n{Path(getattr(org, 'root', 'org')).as_posix()}/organization.yaml: "
+            f"Invalid org data:\n{Path(org.root).as_posix()}/organization.yaml: "
             f"servicePrincipals: {feature} needs trusted access for {principal!r}; add it to the list"
         )

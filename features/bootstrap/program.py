@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 import pulumi
 from groundwork.context import NAMESPACE
@@ -31,15 +31,11 @@ from features.bootstrap.templates import (
     state_backend_parameters,
 )
 from features.lifecycle.teardown import BUILD_ROLE_PREFIX
+from features.organization.source import OrgSource
 from features.settings import parse_settings
-from features.stack import Program
-from org.inputs import (
-    known_ids,
-    org_check_failed,
-    org_data,
-    require_trusted_access,
-    resolve_ids,
-)
+from features.stack import Feature, Stack
+from org.inputs import require_trusted_access, resolve_ids
+from org.model import OrgData
 
 KEY = f"{NAMESPACE}:bootstrap"
 GITHUB_OWNER = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
@@ -218,21 +214,21 @@ class BootstrapPlan:
     uncovered: list[str]
 
 
-def prepare(program: Program, settings: object) -> BootstrapPlan:
+def check(stack: Stack, settings: object, org: OrgSource) -> BootstrapPlan:
     """Validate config against the org data and build the templates; declare nothing."""
     config = parse_settings(BootstrapSettings, settings if settings is not None else {}, KEY)
-    ctx = program.context
-    org = org_data(program, config.org_path)
-    require_trusted_access(org, STACKSETS_PRINCIPAL, KEY)
-    problems = target_problems(config.targets, org)
+    ctx = stack.context
+    data = org.data_at(config.org_path)
+    require_trusted_access(data, STACKSETS_PRINCIPAL, KEY)
+    problems = target_problems(config.targets, data)
     bucket_prefix = config.state_bucket_prefix or ctx.name("pulumi-state")
     if not BUCKET_PREFIX.match(bucket_prefix):
         problems.append(f"{KEY}.stateBucketPrefix: the default {bucket_prefix!r} is longer than 30 "
                         "characters; set a shorter prefix")
     if problems:
         raise ConfigError("Invalid stack config:\n" + "\n".join(problems))
-    if not org_check_failed(program):  # else the org's own problem is reported and its names unknown
-        resolve_ids("OU", config.targets, known_ids(program, "ou_ids"), config.ou_ids, f"{KEY}.ouIds")
+    if not org.check_failed:  # else the org's own problem is reported and its names unknown
+        resolve_ids("OU", config.targets, org.ou_ids, config.ou_ids, f"{KEY}.ouIds")
 
     github = config.github
     templates = [
@@ -262,10 +258,10 @@ def prepare(program: Program, settings: object) -> BootstrapPlan:
                                                 retention_days=config.state_version_retention_days),
         ),
     ]
-    return BootstrapPlan(config, templates, uncovered_accounts(config.targets, org))
+    return BootstrapPlan(config, templates, uncovered_accounts(config.targets, data))
 
 
-def declare(program: Program, plan: BootstrapPlan) -> AccountBootstrap:
+def declare(stack: Stack, plan: BootstrapPlan, org: OrgSource) -> AccountBootstrap:
     """Declare the bootstrap StackSets for the target OUs."""
     config = plan.settings
     if plan.uncovered:
@@ -274,27 +270,22 @@ def declare(program: Program, plan: BootstrapPlan) -> AccountBootstrap:
             f"them, so they get no bootstrap stacks: {', '.join(plan.uncovered)}. Add their OU to "
             f"{KEY}.targets, or set bootstrap: false in their request to say it is intended."
         )
-    organization = program.shared.organization
-    ou_ids = resolve_ids("OU", config.targets, known_ids(program, "ou_ids"), config.ou_ids, f"{KEY}.ouIds")
-    component = AccountBootstrap(
+    ou_ids = resolve_ids("OU", config.targets, org.ou_ids, config.ou_ids, f"{KEY}.ouIds")
+    return AccountBootstrap(
         "bootstrap",
         AccountBootstrapArgs(templates=plan.templates,
                              organizational_unit_ids=[ou_ids[path] for path in config.targets],
                              regions=config.regions, home_region=config.home,
                              preferences=config.preferences,
                              # Trusted access for StackSets comes with the organization.
-                             depends_on=[organization] if isinstance(organization, pulumi.Resource) else []),
+                             depends_on=[org.organization] if org.organization is not None else []),
     )
-    program.shared.bootstrap = component
-    return component
 
 
-def build(program: Program, settings: object) -> AccountBootstrap:
-    """Check, then declare ``groundwork:bootstrap`` alone (the program runs the two phases for all features)."""
-    return declare(program, prepare(program, settings))
+FEATURE: Feature[OrgSource, BootstrapPlan, AccountBootstrap] = Feature("bootstrap", check, declare)
 
 
-def target_problems(targets: list[str], org: Any) -> list[str]:
+def target_problems(targets: list[str], org: OrgData) -> list[str]:
     """Unknown, repeated or nested targets, and opted-out accounts that a target would still reach."""
     problems = []
     known = list(org.ou_paths)
@@ -321,7 +312,7 @@ def target_problems(targets: list[str], org: Any) -> list[str]:
     return problems
 
 
-def uncovered_accounts(targets: list[str], org: Any) -> list[str]:
+def uncovered_accounts(targets: list[str], org: OrgData) -> list[str]:
     """Accounts with ``bootstrap: true`` that no target reaches, as ``name (OU)``."""
     return [f"{a.name} ({a.ou})" for a in org.accounts
             if a.bootstrap and not any(a.ou == t or a.ou.startswith(t + "/") for t in targets)]

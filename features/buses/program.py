@@ -15,10 +15,9 @@ Example::
 
 from __future__ import annotations
 
-import os
 import re
-from dataclasses import replace
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 
 import pulumi
 from groundwork.buses.bus import EventBusArgs, EventBusPlatform, check_bus
@@ -28,9 +27,9 @@ from groundwork.validators import SnsTopicArn, check_name
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from features.buses.settings import BusSettings, bus_args
-from features.settings import parse_settings
-from features.stack import Program
-from org.inputs import known_ids, org_check_failed
+from features.organization.source import OrgSource
+from features.settings import StackSecrets, parse_settings
+from features.stack import Feature, Stack
 
 CONFIG_KEY = f"{NAMESPACE}:eventBuses"
 ACCOUNT_ID = re.compile(r"^\d{12}$")
@@ -64,20 +63,20 @@ class EventBusesConfig(BaseModel):
         return value
 
 
-def parse(settings: Any) -> EventBusesConfig:
+def parse(settings: object) -> EventBusesConfig:
     """Validate the config; one ConfigError listing every problem with its key path."""
     return parse_settings(EventBusesConfig, settings, CONFIG_KEY, shape="an object with 'buses'")
 
 
-def resolve_producers(program: Program, config: EventBusesConfig) -> dict[str, pulumi.Input[str]]:
+def resolve_producers(org: OrgSource, config: EventBusesConfig) -> dict[str, pulumi.Input[str]]:
     """Producer account names -> ids: from the org feature in this stack, else ``accountIds``.
 
     While the program checks (before the organization is declared) the ids are the account names
     the org feature will publish ids for; when the org feature failed its checks, every producer.
     """
-    if org_check_failed(program):  # the org's own problem is reported; its account names are unknown
+    if org.check_failed:  # the org's own problem is reported; its account names are unknown
         return {p: p for bus in config.buses.values() for p in bus.producers}
-    published = known_ids(program, "account_ids")
+    published = org.account_ids
     known: dict[str, pulumi.Input[str]] = dict(published) if published is not None else dict(config.account_ids)
     origin = "the organization in this stack" if published is not None else f"{CONFIG_KEY}.accountIds"
     resolved: dict[str, pulumi.Input[str]] = {}
@@ -92,56 +91,53 @@ def resolve_producers(program: Program, config: EventBusesConfig) -> dict[str, p
     return resolved
 
 
-def engine_secret_keys() -> set[str] | None:
-    """Config keys the engine reported as secret; None when nothing reported them (unit tests
-    under mocks). The language host always sets PULUMI_CONFIG_SECRET_KEYS, even to ``[]``."""
-    reported = "PULUMI_CONFIG_SECRET_KEYS" in os.environ
-    keys = set(pulumi.runtime.get_config_secret_keys_env())
-    known = getattr(pulumi.runtime.config, "_SECRET_KEYS", None)  # set by the language host
-    if known is not None:
-        keys |= set(known.get())
-    return keys if keys or reported else None
-
-
-def resolve_secrets(program: Program, bus_name: str, bus: BusSettings) -> dict[str, pulumi.Output[str]]:
-    """Each API destination's credential from its secret config key (missing key = ConfigError)."""
-    secrets: dict[str, pulumi.Output[str]] = {}
+def resolve_secrets(secrets: StackSecrets, bus_name: str, bus: BusSettings) -> dict[str, pulumi.Output[str]]:
+    """Each API destination's credential from its secret config key (missing or plain text = ConfigError)."""
+    resolved: dict[str, pulumi.Output[str]] = {}
     for dest_name, dest in bus.api_destinations.items():
         key = dest.connection.secret_config_key
-        value = program.config.get_secret(key)
-        if value is None:
+        setting = secrets.get(key)
+        if setting.value is None:
             raise ConfigError(
                 f"{CONFIG_KEY}.buses.{bus_name}.apiDestinations.{dest_name}.connection: the secret "
                 f"config key {NAMESPACE}:{key} is not set; set it with "
                 f"`pulumi config set --secret {key} <value>`"
             )
-        reported = engine_secret_keys()
-        if reported is not None and f"{NAMESPACE}:{key}" not in reported:
+        if setting.plain_text:
             raise ConfigError(
                 f"{CONFIG_KEY}.buses.{bus_name}.apiDestinations.{dest_name}.connection: "
                 f"{NAMESPACE}:{key} is stored in plain text; credentials must be Pulumi secrets: "
                 f"`pulumi config set --secret {key} <value>`"
             )
-        secrets[dest_name] = value
-    return secrets
+        resolved[dest_name] = setting.value
+    return resolved
 
 
-def prepare(program: Program, settings: Any) -> dict[str, EventBusArgs]:
-    """Validate everything (all buses); declare nothing. Returns each bus's args.
+@dataclass(frozen=True)
+class BusTargets:
+    """The buses of ``groundwork:eventBuses`` as later features of the stack see them (a pipe's target).
 
-    Publishes ``program.shared.event_bus_names`` as soon as the config parses, so a pipe's
-    check can refer to these buses.
+    ``names``: the buses the feature checked (None: it is not in this stack); ``check_failed``: its
+    problems are reported already, so references to it are not checked again; ``buses``: the
+    declared components (phase 2), with ``bus_arn`` and ``bus_name``.
     """
+
+    names: list[str] | None = None
+    check_failed: bool = False
+    buses: Mapping[str, EventBusPlatform] = field(default_factory=dict)
+
+
+def check(stack: Stack, settings: object, org: OrgSource) -> dict[str, EventBusArgs]:
+    """Validate everything (all buses); declare nothing. Returns each bus's args."""
     config = parse(settings)
-    program.shared.event_bus_names = list(config.buses)
-    producers = resolve_producers(program, config)
+    producers = resolve_producers(org, config)
     alarm_actions = [config.alarm_topic_arn] if config.alarm_topic_arn else []
     all_args = {}
     for name, bus in config.buses.items():
         all_args[name] = bus_args(
-            program.context, name, bus,
+            stack.context, name, bus,
             producer_account_ids={p: producers[p] for p in bus.producers},
-            api_secrets=resolve_secrets(program, name, bus),
+            api_secrets=resolve_secrets(stack.secrets, name, bus),
             alarm_actions=alarm_actions,
             max_rules_per_bus=config.max_rules_per_bus,
             max_pattern_length=config.max_pattern_length,
@@ -150,22 +146,17 @@ def prepare(program: Program, settings: Any) -> dict[str, EventBusArgs]:
     return all_args
 
 
-def declare(program: Program, all_args: dict[str, EventBusArgs]) -> dict[str, EventBusPlatform]:
-    """Declare one EventBusPlatform per bus, with the producers' account ids of the organization.
-
-    Publishes ``program.shared.event_buses`` (bus name -> component, with ``bus_arn`` and
-    ``bus_name``) so later features of the stack can put events on these buses.
-    """
-    published = known_ids(program, "account_ids")
-    if published is not None:  # the organization is declared now: its ids replace the names
+def declare(stack: Stack, all_args: dict[str, EventBusArgs], org: OrgSource) -> dict[str, EventBusPlatform]:
+    """Declare one EventBusPlatform per bus, with the producers' account ids of the organization
+    when it is declared in this stack (the plan has their names)."""
+    if org.account_ids is not None:
+        published = org.account_ids
         all_args = {name: replace(args, producer_account_ids={p: published[p] for p in args.producer_account_ids})
                     for name, args in all_args.items()}
     buses = {name: EventBusPlatform(f"bus-{name}", args) for name, args in all_args.items()}
-    program.shared.event_buses = buses  # read by features built later (a pipe targeting a bus)
     pulumi.export("eventBusArns", {name: b.bus_arn for name, b in buses.items()})
     return buses
 
 
-def build(program: Program, settings: Any) -> dict[str, EventBusPlatform]:
-    """Check, then declare ``groundwork:eventBuses`` alone (the program runs the two phases for all features)."""
-    return declare(program, prepare(program, settings))
+FEATURE: Feature[OrgSource, dict[str, EventBusArgs], dict[str, EventBusPlatform]] = Feature(
+    "eventBuses", check, declare)

@@ -34,13 +34,14 @@ from groundwork.fanout.component import (
     CloudEventsFanout,
     CloudEventsFanoutArgs,
     Subscriber,
+    subscriber_policies,
 )
 from groundwork.fanout.filter_policy import CloudEventsFilter
 from groundwork.validators import SnsTopicArn, check_name
 from pydantic import BaseModel, ConfigDict, Field, RootModel, field_validator
 
 from features.settings import parse_settings
-from features.stack import Program
+from features.stack import Feature, Stack
 
 CONFIG_KEY = f"{NAMESPACE}:fanouts"
 KMS_KEY = re.compile(r"^(alias/[\w/-]+|arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)/[\w/-]+|[0-9a-f-]{36})$")
@@ -113,7 +114,7 @@ class FanoutsConfig(RootModel[dict[str, FanoutSettings]]):
         return value
 
 
-def parse(settings: Any) -> dict[str, FanoutSettings]:
+def parse(settings: object) -> dict[str, FanoutSettings]:
     """Validate ``groundwork:fanouts``; one ConfigError listing every problem."""
     shape = "an object that maps topic names to fan-out settings"
     if not settings:
@@ -121,9 +122,9 @@ def parse(settings: Any) -> dict[str, FanoutSettings]:
     return parse_settings(FanoutsConfig, settings, CONFIG_KEY, shape=shape).root
 
 
-def fanout_args(program: Program, topic: str, settings: FanoutSettings) -> CloudEventsFanoutArgs:
+def fanout_args(stack: Stack, topic: str, settings: FanoutSettings) -> CloudEventsFanoutArgs:
     return CloudEventsFanoutArgs(
-        context=program.context,
+        context=stack.context,
         topic=topic,
         fifo=settings.fifo,
         topic_kms_key_id=settings.kms_key_id,
@@ -144,25 +145,23 @@ def fanout_args(program: Program, topic: str, settings: FanoutSettings) -> Cloud
     )
 
 
-def prepare(program: Program, settings: Any) -> dict[str, CloudEventsFanoutArgs]:
-    """Validate ``groundwork:fanouts`` and every subscriber's filter policy; declare nothing."""
-    parsed = parse(settings)
-    from groundwork.fanout.component import subscriber_policies
+def check(stack: Stack, settings: object, inputs: None) -> dict[str, CloudEventsFanoutArgs]:
+    """Validate ``groundwork:fanouts`` and every subscriber's filter policy; declare nothing.
 
-    all_args = {topic: fanout_args(program, topic, s) for topic, s in parsed.items()}
+    The fan-outs read nothing of other features (``inputs`` is None)."""
+    parsed = parse(settings)
+    all_args = {topic: fanout_args(stack, topic, s) for topic, s in parsed.items()}
     for topic, args in all_args.items():
         subscriber_policies(f"fanout-{topic}", args.subscribers, warn=False)  # refusals before any resource
     return all_args
 
 
-def declare(program: Program, all_args: dict[str, CloudEventsFanoutArgs]) -> dict[str, CloudEventsFanout]:
+def declare(stack: Stack, all_args: dict[str, CloudEventsFanoutArgs], inputs: None) -> dict[str, CloudEventsFanout]:
     """Declare one CloudEventsFanout per topic."""
     fanouts = {topic: CloudEventsFanout(f"fanout-{topic}", args) for topic, args in all_args.items()}
-    program.shared.fanouts = fanouts
     pulumi.export("fanoutTopicArns", {topic: f.topic_arn for topic, f in fanouts.items()})
     return fanouts
 
 
-def build(program: Program, settings: Any) -> dict[str, CloudEventsFanout]:
-    """Check, then declare ``groundwork:fanouts`` alone (the program runs the two phases for all features)."""
-    return declare(program, prepare(program, settings))
+FEATURE: Feature[None, dict[str, CloudEventsFanoutArgs], dict[str, CloudEventsFanout]] = Feature(
+    "fanouts", check, declare)

@@ -12,10 +12,9 @@ Everything is validated (config, region, org data, routing table) before any res
 
 from __future__ import annotations
 
-import os
 import re
-from types import SimpleNamespace
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Literal
 
 import pulumi
 from groundwork.context import NAMESPACE
@@ -27,8 +26,9 @@ from features.mail.domain import CreatedZone, ImportedZone, MailDomain, MailDoma
 from features.mail.receiving import DEFAULT_VERDICT_ACTIONS, MailReceiving, MailReceivingArgs
 from features.mail.regions import require_receiving_region
 from features.mail.routing import ADDRESS, RoutingTable, build_routing_table
+from features.organization.source import OrgSource
 from features.settings import parse_settings
-from features.stack import Program, Shared
+from features.stack import Feature, Stack
 
 KEY = f"{NAMESPACE}:mail"
 ZONE_ID = re.compile(r"^Z[A-Z0-9]{1,31}$")
@@ -176,12 +176,12 @@ class MailPlan(BaseModel):
     routing: RoutingTable
 
 
-def plan(program: Program, raw_settings: object) -> MailPlan:
+def check(stack: Stack, raw_settings: object, org: OrgSource) -> MailPlan:
     """Validate config, region, org data and routing; raise one ConfigError on any problem."""
     settings = MailSettings.parse(raw_settings)
-    region = require_receiving_region(_region())
-    org = _org_data(program, settings)
-    domain = org.mail_domain.lower().rstrip(".")
+    region = require_receiving_region(stack.region)
+    data = org.data_at(settings.org_path)
+    domain = data.mail_domain.lower().rstrip(".")
     problems = []
     if settings.mail_exchange and settings.mail_exchange != domain:
         problems.append(
@@ -201,7 +201,7 @@ def plan(program: Program, raw_settings: object) -> MailPlan:
                         "verifies for this stack (SES only sends from verified identities)")
     if problems:
         raise ConfigError("Invalid stack config:\n" + "\n".join(problems))
-    routing = build_routing_table(org, settings.catch_all, settings.routes)
+    routing = build_routing_table(data, settings.catch_all, settings.routes)
     size = len(routing.to_json().encode())
     if size > ROUTES_MAX_BYTES:
         raise ConfigError(
@@ -211,19 +211,17 @@ def plan(program: Program, raw_settings: object) -> MailPlan:
     return MailPlan(settings=settings, region=region, domain=domain, sender=sender, routing=routing)
 
 
-def prepare(program: Program, settings: object) -> MailPlan:
-    """Phase 1 of the program: everything checked, nothing declared (see :func:`plan`)."""
-    return plan(program, settings)
+@dataclass(frozen=True)
+class Mail:
+    """What ``groundwork:mail`` declared: the mail domain (zone and records) and the receiving pipeline."""
+
+    domain: MailDomain
+    receiving: MailReceiving
 
 
-def build(program: Program, settings: object) -> MailReceiving:
-    """Check, then declare ``groundwork:mail`` alone (the program runs the two phases for all features)."""
-    return declare(program, prepare(program, settings))
-
-
-def declare(program: Program, decided: MailPlan) -> MailReceiving:
+def declare(stack: Stack, decided: MailPlan, org: OrgSource) -> Mail:
     """Declare the mail domain and the receiving pipeline for ``groundwork:mail``."""
-    ctx = program.context
+    ctx = stack.context
     zone_parameter = f"{ctx.ssm_prefix}mail/{decided.domain}/hostedzone/id"
     mail_domain = MailDomain("mail-domain", MailDomainArgs(
         zone=decided.settings.zone.choice(),
@@ -243,8 +241,6 @@ def declare(program: Program, decided: MailPlan) -> MailReceiving:
         allowed_sender_domains=decided.settings.allowed_sender_domains,
         alarm_actions=[decided.settings.alarm_topic_arn] if decided.settings.alarm_topic_arn else [],
     ), opts=pulumi.ResourceOptions(depends_on=[mail_domain]))
-    program.shared.mail_domain = mail_domain
-    program.shared.mail = receiving
     pulumi.export("mail", {
         "domain": decided.domain,
         "sender": decided.sender,
@@ -253,19 +249,7 @@ def declare(program: Program, decided: MailPlan) -> MailReceiving:
         "rawMailBucket": receiving.bucket.bucket,
         "mailboxes": {address: targets for address, targets in decided.routing.routes.items()},
     })
-    return receiving
+    return Mail(mail_domain, receiving)
 
 
-def _region() -> str | None:
-    return pulumi.Config("aws").get("region") or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-
-
-def _org_data(program: Program, settings: MailSettings) -> Any:
-    shared = getattr(program, "shared", None)
-    if shared is not None and shared.org_data is not None:
-        return shared.org_data
-    from org.inputs import load_org_data
-
-    if shared is None:  # a bare stand-in: no shared loads
-        program = SimpleNamespace(shared=Shared())
-    return load_org_data(program, settings.org_path)
+FEATURE: Feature[OrgSource, MailPlan, Mail] = Feature("mail", check, declare)

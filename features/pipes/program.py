@@ -3,8 +3,8 @@
 Each pattern key present under ``groundwork:pipes`` deploys that pattern together with its example
 source and target (queues, tables with streams, a Kinesis stream, state machines, Lambdas, an event
 bus, Firehose with its bucket). The DynamoDB -> bus pattern puts its events on a bus of
-``groundwork:eventBuses`` when its ``bus`` setting names one (that feature comes first: its check
-publishes the bus names, its declaration the buses in ``program.shared.event_buses``), else on an example bus of its own. The MSK
+``groundwork:eventBuses`` when its ``bus`` setting names one (that feature comes first and its
+``BusTargets`` are this feature's inputs), else on an example bus of its own. The MSK
 cluster and the lookup API of pattern 5 are existing resources given by ARN. Config is validated and
 every pipe design checked before anything is declared.
 """
@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 import pulumi
 import pulumi_aws as aws
+from groundwork.buses.bus import EventBusPlatform
 from groundwork.errors import ConfigError, NotCheckedError
 from groundwork.events.patterns import matches
 from groundwork.pipes.component import plan_pipe
@@ -35,9 +36,10 @@ from groundwork.pipes.pitfalls import SampleEvents
 from groundwork.validators import LogRetentionDays
 from pydantic import BaseModel, ConfigDict, Field
 
+from features.buses.program import BusTargets
 from features.pipes import example
 from features.settings import parse_settings
-from features.stack import Program
+from features.stack import Feature, Stack
 
 KEY = "groundwork:pipes"
 BUSES_KEY = "groundwork:eventBuses"
@@ -126,37 +128,34 @@ class PipesSettings(_Model):
         return parse_settings(cls, raw, KEY, shape="an object (see docs/pipes.md)")
 
 
-def check_target_bus(program: Program, settings: PipesSettings) -> None:
+def check_target_bus(buses: BusTargets, settings: PipesSettings) -> None:
     """Refuse a ``dynamodbToEventBus.bus`` that is not a bus of ``groundwork:eventBuses`` in this stack.
 
     An unknown name is one ConfigError naming the key, the value and the buses this stack declares.
-    Uses the bus names the buses feature published while checking (or its declared buses).
     """
     block = settings.dynamodb_to_event_bus
     if block is None or block.bus is None:
         return
-    names = program.shared.event_bus_names
-    if names is None:
-        if "eventBuses" in getattr(program, "failed", ()):
-            raise NotCheckedError(f"{KEY}.dynamodbToEventBus.bus = {block.bus!r}: not checked, "
-                                  f"{BUSES_KEY} is invalid (see above)")
-        names = list(program.shared.event_buses or {})
+    if buses.check_failed:
+        raise NotCheckedError(f"{KEY}.dynamodbToEventBus.bus = {block.bus!r}: not checked, "
+                              f"{BUSES_KEY} is invalid (see above)")
+    names = buses.names or []
     if block.bus not in names:
         known = ", ".join(sorted(names)) if names else f"none ({BUSES_KEY} is not set in this stack)"
         raise ConfigError(f"{KEY}.dynamodbToEventBus.bus = {block.bus!r} is not a bus declared under "
                           f"{BUSES_KEY} in this stack; known buses: {known}")
 
 
-def resolve_target_bus(program: Program, settings: PipesSettings) -> Any | None:
+def resolve_target_bus(buses: BusTargets, settings: PipesSettings) -> EventBusPlatform | None:
     """The declared ``groundwork:eventBuses`` bus the DynamoDB -> bus pipe targets (None: its own example bus)."""
     block = settings.dynamodb_to_event_bus
     if block is None or block.bus is None:
         return None
-    check_target_bus(program, settings)
-    return (program.shared.event_buses or {})[block.bus]
+    check_target_bus(buses, settings)
+    return buses.buses[block.bus]
 
 
-def unmatched_bus_warning(settings: PipesSettings, bus: Any) -> str | None:
+def unmatched_bus_warning(settings: PipesSettings, bus: EventBusPlatform) -> str | None:
     """A warning when no enabled rule of the target bus selects the pipe's source and detail-type.
 
     Only the envelope is compared (the detail is the pipe's template output); a rule using ``$or``
@@ -177,9 +176,9 @@ def _placeholder(service: str, resource: str) -> str:
     return f"arn:aws:{service}:us-east-1:000000000000:{resource}"
 
 
-def _pipe_specs(settings: PipesSettings, program: Program, arns: dict[str, Any]) -> list[tuple[str, type, Any]]:
+def _pipe_specs(settings: PipesSettings, stack: Stack, arns: dict[str, Any]) -> list[tuple[str, type, Any]]:
     """(name, component, args) for every enabled pattern; ``arns`` supplies each stage's ARN."""
-    ctx = program.context
+    ctx = stack.context
     logging = LoggingSettings(level=settings.logging.level,
                               include_execution_data=settings.logging.include_execution_data,
                               retention_in_days=settings.logging.retention_in_days,
@@ -239,10 +238,10 @@ PLACEHOLDER_ARNS = {
 class PipesPlatform(pulumi.ComponentResource):
     """The example event platform: every enabled pattern with its sources and targets."""
 
-    def __init__(self, name: str, program: Program, settings: PipesSettings,
-                 opts: pulumi.ResourceOptions | None = None, *, target_bus: Any | None = None) -> None:
+    def __init__(self, name: str, stack: Stack, settings: PipesSettings,
+                 opts: pulumi.ResourceOptions | None = None, *, target_bus: EventBusPlatform | None = None) -> None:
         super().__init__("groundwork:pipes:PipesPlatform", name, None, opts)
-        ctx = program.context
+        ctx = stack.context
         invoke = pulumi.InvokeOptions(parent=self)
         scope = example.Scope(ctx=ctx, parent=self, account=aws.get_caller_identity_output(opts=invoke).account_id,
                               region=aws.get_region_output(opts=invoke).region,
@@ -283,16 +282,16 @@ class PipesPlatform(pulumi.ComponentResource):
                                                       timeout=example_timeouts["click-processor"]).arn
         self.pipes = {
             pipe_name: component(pipe_name, args, opts=pulumi.ResourceOptions(parent=self))
-            for pipe_name, component, args in _pipe_specs(settings, program, arns)
+            for pipe_name, component, args in _pipe_specs(settings, stack, arns)
         }
         self.register_outputs({"pipes": {n: p.pipe_name for n, p in self.pipes.items()}})
 
 
-def prepare(program: Program, settings: Any) -> PipesSettings:
+def check(stack: Stack, settings: object, buses: BusTargets) -> PipesSettings:
     """Validate ``groundwork:pipes`` and its target bus, and check every pipe design; declare nothing."""
     parsed = PipesSettings.parse(settings)
-    check_target_bus(program, parsed)
-    for name, _component, args in _pipe_specs(parsed, program, {**PLACEHOLDER_ARNS, "alarmTopic": None}):
+    check_target_bus(buses, parsed)
+    for name, _component, args in _pipe_specs(parsed, stack, {**PLACEHOLDER_ARNS, "alarmTopic": None}):
         where = f"{KEY}.{CONFIG_BLOCKS[name]}"
         try:
             plan_pipe(name, args.pipe_args(where))
@@ -301,17 +300,15 @@ def prepare(program: Program, settings: Any) -> PipesSettings:
     return parsed
 
 
-def declare(program: Program, parsed: PipesSettings) -> PipesPlatform:
+def declare(stack: Stack, parsed: PipesSettings, buses: BusTargets) -> PipesPlatform:
     """Declare the platform, on the stack's own bus when ``dynamodbToEventBus.bus`` names one."""
-    target_bus = resolve_target_bus(program, parsed)
+    target_bus = resolve_target_bus(buses, parsed)
     if target_bus is not None and (warning := unmatched_bus_warning(parsed, target_bus)) is not None:
         pulumi.log.warn(warning)
-    platform = PipesPlatform("pipes", program, parsed, target_bus=target_bus)
+    platform = PipesPlatform("pipes", stack, parsed, target_bus=target_bus)
     pulumi.export("pipes", {name: {"name": pipe.pipe_name, "arn": pipe.arn, "desiredState": pipe.desired_state}
                             for name, pipe in platform.pipes.items()})
     return platform
 
 
-def build(program: Program, settings: Any) -> PipesPlatform:
-    """Check, then declare ``groundwork:pipes`` alone (the program runs the two phases for all features)."""
-    return declare(program, prepare(program, settings))
+FEATURE: Feature[BusTargets, PipesSettings, PipesPlatform] = Feature("pipes", check, declare)

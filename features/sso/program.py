@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -17,17 +16,13 @@ from groundwork.context import NAMESPACE
 from groundwork.errors import ConfigError
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from features.organization.source import OrgSource
 from features.settings import parse_settings
 from features.sso.identity_center import IdentityCenter, IdentityCenterArgs
-from features.stack import Program
-from org.inputs import (
-    known_ids,
-    org_check_failed,
-    org_data,
-    require_trusted_access,
-    resolve_ids,
-)
-from org.sso import SsoValidationError, load_sso
+from features.stack import Feature, Stack
+from org.inputs import require_trusted_access, resolve_ids
+from org.model import OrgData
+from org.sso import SsoData, SsoValidationError, load_sso
 
 KEY = f"{NAMESPACE}:sso"
 INSTANCE_ARN = re.compile(r"^arn:aws[a-z-]*:sso:::instance/(?:sso)?ins-[a-zA-Z0-9-.]{16}$")
@@ -91,61 +86,52 @@ class SsoPlan:
     """The checked settings, SSO data and instance (None: IAM Identity Center is not enabled)."""
 
     settings: SsoSettings
-    sso: Any
+    sso: SsoData
     instance: tuple[str, str] | None
 
 
-def prepare(program: Program, settings: object) -> SsoPlan:
+def check(stack: Stack, settings: object, org: OrgSource) -> SsoPlan:
     """Validate settings, org and SSO data and the account references, and find the instance."""
     config = parse_settings(SsoSettings, settings if settings is not None else {}, KEY)
-    org = org_data(program, config.org_path)
-    require_trusted_access(org, SSO_PRINCIPAL, KEY)
+    data = org.data_at(config.org_path)
+    require_trusted_access(data, SSO_PRINCIPAL, KEY)
     try:
-        sso = load_sso(config.sso_file, org)
+        sso = load_sso(config.sso_file, data)
     except SsoValidationError as error:
         raise ConfigError(str(error)) from None
     for warning in sso.warnings:
         pulumi.log.warn(warning)
-    if not org_check_failed(program):  # else the org's own problem is reported and its names unknown
-        resolve_ids("account", sso.accounts, known_ids(program, "account_ids"), config.account_ids,
-                    f"{KEY}.accountIds")
+    if not org.check_failed:  # else the org's own problem is reported and its names unknown
+        resolve_ids("account", sso.accounts, org.account_ids, config.account_ids, f"{KEY}.accountIds")
     return SsoPlan(config, sso, find_instance(config))
 
 
-def declare(program: Program, plan: SsoPlan) -> IdentityCenter | None:
+def declare(stack: Stack, plan: SsoPlan, org: OrgSource) -> IdentityCenter | None:
     """Declare the IdentityCenter component, or warn that IAM Identity Center is not enabled."""
-    organization = program.shared.organization
-    account_ids = resolve_ids("account", plan.sso.accounts, known_ids(program, "account_ids"),
-                              plan.settings.account_ids, f"{KEY}.accountIds")
+    account_ids = resolve_ids("account", plan.sso.accounts, org.account_ids, plan.settings.account_ids,
+                              f"{KEY}.accountIds")
     if plan.instance is None:
         pulumi.log.warn(NOT_ENABLED_WARNING)
-        program.shared.identity_center = None
         return None
     instance_arn, identity_store_id = plan.instance
-    component = IdentityCenter(
+    return IdentityCenter(
         "sso",
         IdentityCenterArgs(instance_arn=instance_arn, identity_store_id=identity_store_id,
                            sso=plan.sso, account_ids=account_ids,
-                           account_import_ids=_account_import_ids(program),
+                           account_import_ids=_account_import_ids(org.data),
                            # Trusted access for IAM Identity Center comes with the organization
                            # resource; the whole component would make every assignment wait on
                            # (and the SDK expand) every account: O(assignments x accounts).
-                           depends_on=[getattr(organization, "organization", organization)]
-                           if isinstance(organization, pulumi.Resource) else []),
+                           depends_on=[org.organization.organization] if org.organization is not None else []),
     )
-    program.shared.identity_center = component
-    return component
 
 
-def build(program: Program, settings: object) -> IdentityCenter | None:
-    """Check, then declare ``groundwork:sso`` alone (the program runs the two phases for all features)."""
-    return declare(program, prepare(program, settings))
+FEATURE: Feature[OrgSource, SsoPlan, IdentityCenter | None] = Feature("sso", check, declare)
 
 
-def _account_import_ids(program: Program) -> dict[str, str]:
-    """Ids of the adopted accounts of the org data (their assignments existed before and are imported)."""
-    data = program.shared.org_data
-    return {a.name: a.import_id for a in getattr(data, "accounts", []) if getattr(a, "import_id", None)}
+def _account_import_ids(data: OrgData | None) -> dict[str, str]:
+    """Ids of the adopted accounts of the org feature's data (their assignments existed before and are imported)."""
+    return {a.name: a.import_id for a in data.accounts if a.import_id} if data is not None else {}
 
 
 def find_instance(config: SsoSettings) -> tuple[str, str] | None:

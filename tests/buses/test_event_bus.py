@@ -55,19 +55,17 @@ def test_no_producers_no_bus_policy(run):
 
 def test_producer_ids_come_from_the_org_feature_when_it_is_in_the_stack(run):
     import pulumi
-    from groundwork.context import load_context
 
     import features.buses.program as buses
-    from features.program import Program
-    from features.stack import Shared
+    from features.organization.source import OrgSource
+    from features.program import read_stack
+    from org.inputs import OrgDataLoads
 
-    class FakeOrganization:
-        account_ids = {"shop-prod": pulumi.Output.from_input("210987654321")}
+    declared_org = OrgSource(OrgDataLoads(), account_ids={"shop-prod": pulumi.Output.from_input("210987654321")})
 
     def with_org():
-        prog = Program(load_context(), pulumi.Config("groundwork"), "groundwork", "test",
-                       shared=Shared(organization=FakeOrganization()))
-        buses.build(prog, bus_settings())  # accountIds says 111122223333: the org wins
+        stack = read_stack(pulumi.Config("groundwork"))
+        buses.FEATURE.build(stack, bus_settings(), declared_org)  # accountIds says 111122223333: the org wins
 
     result = run(with_org, config=bus_config())
     policy = json.loads(result.one("aws:cloudwatch/eventBusPolicy:EventBusPolicy").inputs["policy"])
@@ -76,7 +74,7 @@ def test_producer_ids_come_from_the_org_feature_when_it_is_in_the_stack(run):
 
 def test_program_publishes_its_buses_for_later_features(run):
     def program():
-        buses = build().shared.event_buses
+        buses = build().event_buses
         pulumi.export("published", {name: {"arn": bus.bus_arn, "name": bus.bus_name} for name, bus in buses.items()})
 
     result = run(program, config=bus_config())

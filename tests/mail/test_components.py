@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pulumi
 import pytest
-from groundwork.context import load_context
 from groundwork.conventions import apply_conventions
 from groundwork.errors import ConfigError
 
-from features.mail.program import build as build_mail
-from features.program import Program
-from features.stack import Shared
+import features.mail.program as mail
+from features.organization.source import OrgSource
+from features.program import read_stack
+from org.inputs import OrgDataLoads
 from tests.conftest import stack_config
 
 DOMAIN = "aws.acme-corp.example"
@@ -53,11 +53,9 @@ SETTINGS = {"zone": {"domainName": "acme-corp.example"}, "catchAll": "platform@a
 
 def mail_program(settings: object, org: Org | None = None):
     def body() -> None:
-        ctx = load_context()
-        apply_conventions(ctx)
-        program = Program(ctx, pulumi.Config("groundwork"), "groundwork", "test",
-                          Shared(org_data=org or Org()))
-        build_mail(program, settings)
+        stack = read_stack(pulumi.Config("groundwork"))
+        apply_conventions(stack.context)
+        mail.FEATURE.build(stack, settings, OrgSource(OrgDataLoads(), data=org or Org()))
 
     return body
 

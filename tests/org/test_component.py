@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pulumi
 import pytest
 from groundwork.errors import ConfigError
 
-from features.program import build
+from features.program import build, check_all, declare_all, read_stack
 from org.loader import load_org
 from org.plan.runtime import ProgramRun
 from tests.conftest import stack_config
@@ -181,10 +182,12 @@ def test_program_publishes_org_data_and_component(run):
     published = {}
 
     def program():
-        published.update(vars(build().shared))
+        stack = read_stack(pulumi.Config("groundwork"))
+        plan = check_all(stack, pulumi.Config("groundwork"))
+        published.update(data=plan.org.data, organization=declare_all(stack, plan).organization)
 
     run(program, config=stack_config(org=org_config()))
-    data, organization = published["org_data"], published["organization"]
+    data, organization = published["data"], published["organization"]
     assert [a.name for a in data.accounts] == [a.name for a in load_org(EXAMPLE_ORG).accounts]
     assert set(organization.account_ids) == {a.name for a in data.accounts}
     assert set(organization.ou_ids) == set(data.ou_paths)

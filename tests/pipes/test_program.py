@@ -6,12 +6,12 @@ import json
 
 import pulumi
 import pytest
-from groundwork.context import load_context
 from groundwork.errors import ConfigError
 from groundwork.events.patterns import matches
 
+from features.buses.program import BusTargets
 from features.pipes import program as pipes_program
-from features.program import Program, build
+from features.program import build, read_stack
 from org.plan.command import plan_stack
 from tests.buses.helpers import bus_config, bus_settings
 from tests.conftest import stack_config
@@ -144,8 +144,8 @@ def test_an_unknown_bus_is_refused_naming_the_key_value_and_known_buses(run, ext
 def test_an_unknown_bus_declares_no_pipe_resource(run):
     def program():
         try:
-            pipes_program.build(Program(load_context(), pulumi.Config("groundwork"), "groundwork", "test"),
-                                {"dynamodbToEventBus": {"bus": "orders"}})
+            pipes_program.FEATURE.build(read_stack(pulumi.Config("groundwork")),
+                                        {"dynamodbToEventBus": {"bus": "orders"}}, BusTargets())
         except ConfigError as error:
             pulumi.export("error", str(error))
 
@@ -215,7 +215,7 @@ def test_a_refused_design_declares_nothing(run):
 
     def program():
         try:
-            pipes_program.build(Program(load_context(), pulumi.Config("groundwork"), "groundwork", "test"), settings)
+            pipes_program.FEATURE.build(read_stack(pulumi.Config("groundwork")), settings, BusTargets())
         except ConfigError as error:
             pulumi.export("error", str(error))
 

@@ -1,5 +1,5 @@
 """The example org of org/ as the real OrgData (org.model) the features read, and a stand-in for
-the organization component's ids (program.shared.organization)."""
+the ids the declared organization gives later features (an ``OrgSource``)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pulumi
 
+from features.organization.source import OrgSource
+from org.inputs import OrgDataLoads
 from org.loader import load_org
 from org.model import OrgData
 
@@ -40,19 +42,12 @@ EXAMPLE_ACCOUNT_IDS = {
 EXAMPLE_OU_IDS = {path: f"ou-ab12-{index:08d}" for index, path in enumerate(EXAMPLE_OUS)}
 
 
-class StandInOrganization(pulumi.ComponentResource):
-    """What the org feature publishes as program.shared.organization (ids as Outputs)."""
-
-    def __init__(self) -> None:
-        super().__init__("groundwork:test:StandInOrganization", "organization")
-        self.account_ids = {k: pulumi.Output.from_input(v) for k, v in EXAMPLE_ACCOUNT_IDS.items()}
-        self.ou_ids = {k: pulumi.Output.from_input(v) for k, v in EXAMPLE_OU_IDS.items()}
-        self.root_id = pulumi.Output.from_input("r-ab12")
-        self.register_outputs({})
-
-
-def publish_org(program, org: OrgData | None = None, with_component: bool = True) -> None:
-    """Put the example org (and, optionally, its component's ids) where the org feature would."""
-    program.shared.org_data = org or example_org()
-    if with_component:
-        program.shared.organization = StandInOrganization()
+def org_source(org: OrgData | None = None, with_ids: bool = True) -> OrgSource:
+    """The example org as the org feature of the stack gives it to later features once declared
+    (its ids as Outputs), or only its data (``with_ids=False``: ids come from the feature's config)."""
+    data = org or example_org()
+    if not with_ids:
+        return OrgSource(OrgDataLoads(), data)
+    return OrgSource(OrgDataLoads(), data,
+                     account_ids={k: pulumi.Output.from_input(v) for k, v in EXAMPLE_ACCOUNT_IDS.items()},
+                     ou_ids={k: pulumi.Output.from_input(v) for k, v in EXAMPLE_OU_IDS.items()})

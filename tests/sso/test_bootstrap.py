@@ -33,7 +33,7 @@ SETTINGS = {
 
 def run_bootstrap(run, settings=None, **kwargs):
     config = stack_config(bootstrap=settings if settings is not None else SETTINGS)
-    return run(feature_program("bootstrap", bootstrap_program.build, **kwargs), config=config)
+    return run(feature_program(bootstrap_program.FEATURE, **kwargs), config=config)
 
 
 def with_github(**github):
@@ -204,7 +204,7 @@ def test_ou_ids_come_from_config_without_the_org_feature(run):
 def test_a_long_context_needs_an_explicit_bucket_prefix(run):
     config = stack_config(context="customer-orders-platform", bootstrap=SETTINGS)
     with pytest.raises(ConfigError) as raised:
-        run(feature_program("bootstrap", bootstrap_program.build), config=config)
+        run(feature_program(bootstrap_program.FEATURE), config=config)
     assert "stateBucketPrefix: the default 'customer-orders-platform-dev-pulumi-state' is longer" in str(raised.value)
 
 

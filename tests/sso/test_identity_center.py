@@ -21,7 +21,7 @@ PERMISSION_SET = "aws:ssoadmin/permissionSet:PermissionSet"
 
 def run_sso(run, settings=None, **kwargs):
     config = stack_config(sso=settings if settings is not None else CONFIGURED)
-    return run(feature_program("sso", sso_program.build, **kwargs), config=config)
+    return run(feature_program(sso_program.FEATURE, **kwargs), config=config)
 
 
 def test_groups_are_created_in_the_configured_identity_store(run):
@@ -128,7 +128,7 @@ def test_the_organization_instance_is_looked_up_when_config_gives_none(run):
                 return {"arns": [INSTANCE], "identityStoreIds": [STORE], "id": "eu-west-1"}
             return super().call(args)
 
-    result = run(feature_program("sso", sso_program.build), config=stack_config(sso={}),
+    result = run(feature_program(sso_program.FEATURE), config=stack_config(sso={}),
                  mocks=Enabled(region="eu-west-1"))
     assert {r.inputs["instanceArn"] for r in result.of_type(PERMISSION_SET)} == {INSTANCE}
     assert {r.inputs["identityStoreId"] for r in result.of_type("aws:identitystore/group:Group")} == {STORE}
