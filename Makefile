@@ -16,9 +16,10 @@ $(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt pyproj
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
-## test: lint and run the whole test suite (creates the virtualenv on first use)
+## test: lint, type-check the app's composition and run the whole test suite (creates the virtualenv on first use)
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 -q
 
 ## plan: evaluate a stack offline with its policies (STACK=org by default)
@@ -39,7 +40,8 @@ bench: $(STAMP)
 ## lint: ruff over the whole repository
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 ## clean: remove the virtualenv and the tool caches
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

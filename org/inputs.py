@@ -24,7 +24,7 @@ class OrgDataLoads:
     def __init__(self) -> None:
         self._loaded: dict[Path, OrgData | list[str]] = {}
 
-    def load(self, org_path: str, header: str = "Invalid org data:") -> OrgData:
+    def load(self, org_path: str | Path, header: str = "Invalid org data:") -> OrgData:
         """The validated org data at ``org_path``."""
         where = Path(org_path).resolve()
         known = self._loaded.get(where)

@@ -7,6 +7,7 @@ The library (``groundwork.buses``) takes plain dataclasses; this module is where
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 import pulumi
@@ -339,8 +340,8 @@ def endpoint_args(destination: ApiDestinationSettings) -> api.ApiEndpoint:
 
 
 def bus_args(context: StackContext, name: str, bus: BusSettings, *,
-             producer_account_ids: dict[str, pulumi.Input[str]] | None = None,
-             api_secrets: dict[str, pulumi.Input[str]] | None = None,
+             producer_account_ids: Mapping[str, pulumi.Input[str]] | None = None,
+             api_secrets: Mapping[str, pulumi.Input[str]] | None = None,
              alarm_actions: list[str] | None = None, max_rules_per_bus: int | None = None,
              max_pattern_length: int | None = None) -> library.EventBusArgs:
     """The library's args for one validated bus of the config."""

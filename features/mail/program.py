@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal
 
 import pulumi
 from groundwork.context import NAMESPACE
@@ -23,7 +22,7 @@ from groundwork.validators import SnsTopicArn
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from features.mail.domain import CreatedZone, ImportedZone, MailDomain, MailDomainArgs, ZoneChoice
-from features.mail.receiving import DEFAULT_VERDICT_ACTIONS, MailReceiving, MailReceivingArgs
+from features.mail.receiving import DEFAULT_VERDICT_ACTIONS, MailReceiving, MailReceivingArgs, VerdictAction
 from features.mail.regions import require_receiving_region
 from features.mail.routing import ADDRESS, RoutingTable, build_routing_table
 from features.organization.source import OrgSource
@@ -37,7 +36,6 @@ DOMAIN_NAME = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+
 # 5 MB is tens of thousands of accounts. Anything larger is a mistake in the org data.
 ROUTES_MAX_BYTES = 5 * 1024 * 1024
 SUBJECT_PREFIX = re.compile(r"^[\x20-\x7e]{1,40}$")
-VerdictAction = Literal["forward", "tag", "drop"]
 
 
 class VerdictSettings(BaseModel):

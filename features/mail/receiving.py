@@ -18,7 +18,7 @@ import re
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pulumi
 import pulumi_aws as aws
@@ -47,7 +47,9 @@ MAX_EVENT_AGE_SECONDS = 6 * 3600
 METRICS_NAMESPACE = "Groundwork/Mail"
 # Verdict FAIL -> forward, tag (subject marked) or drop (log + metric). Safe defaults: a virus is
 # dropped, everything else reaches the owner marked (the forwarder holds the same defaults).
-DEFAULT_VERDICT_ACTIONS = {"virus": "drop", "spam": "tag", "spf": "tag", "dkim": "tag", "dmarc": "tag"}
+VerdictAction = Literal["forward", "tag", "drop"]
+DEFAULT_VERDICT_ACTIONS: dict[str, VerdictAction] = {
+    "virus": "drop", "spam": "tag", "spf": "tag", "dkim": "tag", "dmarc": "tag"}
 
 if ROUTES_KEY.startswith((INBOUND_PREFIX, MARKER_PREFIX)):  # pragma: no cover - guards an edit
     raise AssertionError("the routing table key must not be under a prefix SES or the forwarder write")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -26,8 +26,11 @@ class AccountLike(Protocol):
 
 
 class OrgDataLike(Protocol):
-    mail_domain: str
-    accounts: list[Any]
+    @property
+    def mail_domain(self) -> str: ...
+
+    @property
+    def accounts(self) -> Sequence[Any]: ...
 
 
 @dataclass(frozen=True)

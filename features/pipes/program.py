@@ -162,6 +162,8 @@ def unmatched_bus_warning(settings: PipesSettings, bus: EventBusPlatform) -> str
     at the top level or not naming source/detail-type counts as a match.
     """
     block = settings.dynamodb_to_event_bus
+    if block is None:
+        return None
     envelope = {"source": block.event_source, "detail-type": block.detail_type}
     for pattern in bus.rule_patterns.values():
         selector = {key: pattern[key] for key in envelope if key in pattern}
@@ -199,26 +201,26 @@ def _pipe_specs(settings: PipesSettings, stack: Stack, arns: dict[str, Any]) -> 
         extra = {"input_template": block.input_template} if block.input_template else {}
         specs.append(("order-fulfillment", SqsToStepFunctions, SqsToStepFunctionsArgs(
             **common(block), queue_arn=arns["orderQueue"], state_machine_arn=arns["fulfillment"], **extra)))
-    if (block := settings.dynamodb_to_event_bus) is not None:
+    if (stream := settings.dynamodb_to_event_bus) is not None:
         specs.append(("power-events", DynamoDBStreamToEventBus, DynamoDBStreamToEventBusArgs(
-            **common(block), stream_arn=arns["powersStream"], event_bus_arn=arns["domainBus"],
-            detail_type=block.detail_type, source=block.event_source, starting_position=block.starting_position)))
-    if (block := settings.kinesis_to_firehose) is not None:
-        content_filter = {"data": {"eventType": list(block.event_types),
-                                   "amount": [{"numeric": [">=", block.minimum_amount]}]}}
+            **common(stream), stream_arn=arns["powersStream"], event_bus_arn=arns["domainBus"],
+            detail_type=stream.detail_type, source=stream.event_source, starting_position=stream.starting_position)))
+    if (kinesis := settings.kinesis_to_firehose) is not None:
+        content_filter = {"data": {"eventType": list(kinesis.event_types),
+                                   "amount": [{"numeric": [">=", kinesis.minimum_amount]}]}}
         specs.append(("high-value-archive", KinesisToFirehose, KinesisToFirehoseArgs(
-            **common(block), stream_arn=arns["eventStream"], delivery_stream_arn=arns["archive"],
+            **common(kinesis), stream_arn=arns["eventStream"], delivery_stream_arn=arns["archive"],
             content_filter=content_filter)))
-    if (block := settings.sqs_enriched_to_step_functions) is not None:
+    if (enriched := settings.sqs_enriched_to_step_functions) is not None:
         specs.append(("inquiry-handoff", SqsEnrichedToStepFunctions, SqsEnrichedToStepFunctionsArgs(
-            **common(block), queue_arn=arns["inquiryQueue"], enrichment_function_arn=arns["inquiryEnricher"],
+            **common(enriched), queue_arn=arns["inquiryQueue"], enrichment_function_arn=arns["inquiryEnricher"],
             enrichment_timeout_seconds=example_timeouts["inquiry-enricher"], state_machine_arn=arns["handoff"])))
-    if (block := settings.msk_to_lambda) is not None:
+    if (msk := settings.msk_to_lambda) is not None:
         specs.append(("clickstream", MskToLambda, MskToLambdaArgs(
-            **common(block), cluster_arn=block.cluster_arn, topic_name=block.topic_name,
-            lookup_api_arn=block.lookup_api_arn, function_arn=arns["clickProcessor"],
+            **common(msk), cluster_arn=msk.cluster_arn, topic_name=msk.topic_name,
+            lookup_api_arn=msk.lookup_api_arn, function_arn=arns["clickProcessor"],
             function_timeout_seconds=example_timeouts["click-processor"],
-            starting_position=block.starting_position)))
+            starting_position=msk.starting_position)))
     return specs
 
 
