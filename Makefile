@@ -11,7 +11,7 @@ STAMP  := $(VENV)/.installed
 help:
 	@sed -n 's/^## \([a-z-]*\): /\1\t/p' $(MAKEFILE_LIST) | awk -F'\t' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-$(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt pyproject.toml
+$(STAMP): requirements.txt requirements-dev.txt policies/dependencies.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)

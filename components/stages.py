@@ -1,7 +1,7 @@
 """The stack-context vocabulary: the stages and usages a stack may have.
 
 One definition for the library's context validation and the policy pack's defaults (the pack
-loads this file by path; it must stay free of imports).
+imports it from the installed library without the components, so it imports nothing).
 """
 
 STAGES = ("dev", "test", "staging", "prod", "sandbox")

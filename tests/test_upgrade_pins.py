@@ -15,11 +15,11 @@ def pins(path: str) -> dict[str, str]:
 
 
 def test_the_program_and_the_pack_pin_the_same_pulumi_sdk():
-    assert pins("requirements.txt")["pulumi"] == pins("policies/requirements.txt")["pulumi"]
+    assert pins("requirements.txt")["pulumi"] == pins("policies/dependencies.txt")["pulumi"]
 
 
 def test_the_installed_packages_are_the_pinned_ones():
-    pinned = {**pins("requirements.txt"), **pins("policies/requirements.txt")}
+    pinned = {**pins("requirements.txt"), **pins("policies/dependencies.txt")}
     for name in ("pulumi", "pulumi-aws", "pulumi-policy", "pydantic"):
         assert version(name) == pinned[name], f"{name}: installed {version(name)}, pinned {pinned[name]}"
 

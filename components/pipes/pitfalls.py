@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..events.patterns import PatternError, check_pipe_support, explain_mismatch, validate_pattern
+from ..events.templates import check_template
 from .enrichments import Enrichment
 from .sources import Source
 from .targets import StepFunctionsTarget, Target
-from .templates import check_template
 
 MAX_FILTERS = 5
 MAX_PATTERN_LENGTH = 4096

@@ -14,10 +14,19 @@ from pulumi_policy import PolicyConfigSchema
 
 from groundwork_policies import library
 
-# The library's stack-context vocabulary (groundwork/stages.py), the defaults organizations narrow.
-STAGES = list(library.stages().STAGES)
-USAGES = list(library.stages().USAGES)
-NON_PRODUCTION_STAGES = list(library.stages().NON_PRODUCTION_STAGES)
+
+def _vocabulary() -> tuple[list[str], list[str], list[str]]:
+    """The library's stack-context vocabulary (groundwork/stages.py), the defaults organizations
+    narrow; empty without the library, whose absence the policies using it report (see
+    :func:`require_library`)."""
+    try:
+        stages = library.stages()
+    except library.LibraryMissing:
+        return [], [], []
+    return list(stages.STAGES), list(stages.USAGES), list(stages.NON_PRODUCTION_STAGES)
+
+
+STAGES, USAGES, NON_PRODUCTION_STAGES = _vocabulary()
 MAX_TTL_HOURS = 24 * 14
 OWNER_PATTERN = r"^([A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}|[a-z][a-z0-9._-]{1,62})$"
 REQUIRED_TAGS: dict[str, list[str]] = {"context": [], "stage": STAGES, "owner": [], "usage": USAGES}
@@ -59,3 +68,10 @@ def settings(config_schema: PolicyConfigSchema | None, given: Mapping[str, Any])
                 merged[key] = spec["default"]
     merged.update(given or {})
     return merged
+
+
+def require_library() -> None:
+    """Raise :class:`library.LibraryMissing` when the defaults above could not come from the
+    library: a policy using them would otherwise accept any stage or usage."""
+    if not STAGES:
+        raise library.LibraryMissing(library.MISSING)

@@ -27,6 +27,7 @@ from pulumi_policy import (
 
 from groundwork_policies import fastpath, stackinfo, waivers
 from groundwork_policies.config import settings
+from groundwork_policies.library import LibraryMissing
 from groundwork_policies.stackinfo import StackInfo
 from groundwork_policies.taggable import default_tags_not_applied
 from groundwork_policies.values import UNKNOWN, plain
@@ -175,6 +176,8 @@ def _guarded(check: Callable[[Any, Context], Iterable[Finding]], subject: Any, c
 
 
 def _could_not_evaluate(error: Exception) -> str:
+    if isinstance(error, LibraryMissing):
+        return f"policy could not evaluate: {error}"
     return (f"policy could not evaluate this input ({type(error).__name__}: {error}); "
             "please report it to the platform team")
 

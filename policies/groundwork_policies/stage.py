@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 
 from pulumi_policy import EnforcementLevel, Severity
 
-from groundwork_policies.config import NON_PRODUCTION_STAGES, STAGES, USAGES, prop, schema
+from groundwork_policies.config import NON_PRODUCTION_STAGES, STAGES, USAGES, prop, require_library, schema
 from groundwork_policies.framework import Context, Finding, Resource, stack_policy
 
 SCHEMA = schema(
@@ -23,6 +23,7 @@ SCHEMA = schema(
 
 
 def check_stage_usage(resources: list[Resource], ctx: Context) -> Iterable[Finding]:
+    require_library()  # the default stages and usages are the library's
     stack, settings = ctx.stack, ctx.settings
     allowed_stages, allowed_usages = settings["allowedStages"], settings["allowedUsages"]
     if stack.stage is None:

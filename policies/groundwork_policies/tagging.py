@@ -14,7 +14,15 @@ from typing import Any
 from pulumi_policy import EnforcementLevel, ResourceValidationArgs, Secret, Severity
 
 from groundwork_policies import stackinfo
-from groundwork_policies.config import EXEMPT_TYPES, OWNER_PATTERN, REQUIRED_TAGS, prop, schema, settings
+from groundwork_policies.config import (
+    EXEMPT_TYPES,
+    OWNER_PATTERN,
+    REQUIRED_TAGS,
+    prop,
+    require_library,
+    schema,
+    settings,
+)
 from groundwork_policies.framework import Context, Finding, Resource, resource_policy
 from groundwork_policies.taggable import (
     LIST,
@@ -65,6 +73,7 @@ def check_required_tags(resource: Resource, ctx: Context) -> Iterable[Finding]:
     tags = resource.effective_tags
     if tags is UNKNOWN:  # the whole map is computed: nothing to judge during preview
         return
+    require_library()  # the allowed stage and usage values are the library's
     problems = list(tag_problems(tags, ctx.settings))
     if problems:
         note = (" (the provider's default_tags do not reach this type: set the tags on the resource)"

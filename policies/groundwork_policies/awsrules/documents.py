@@ -94,7 +94,11 @@ def event_patterns(resource: Resource) -> Iterator[Rule]:
 
 
 def _pattern(field: str, text: str, *, pipe: bool) -> Iterator[Rule]:
-    engine = engines.patterns()
+    try:
+        engine = engines.patterns()
+    except engines.LibraryMissing as missing:
+        yield _not_evaluated(field, text, missing, "aws-event-pattern")
+        return
     try:
         if pipe:
             if len(text) > PIPE_FILTER_MAX:
@@ -115,10 +119,20 @@ def pipe_templates(resource: Resource) -> Iterator[Rule]:
         template = dig(resource.props, *field.split("."))
         if not isinstance(template, str) or template is UNKNOWN:
             continue
-        report = engines.templates().check_template(template)
+        try:
+            report = engines.templates().check_template(template)
+        except engines.LibraryMissing as missing:
+            yield _not_evaluated(field, template, missing, "aws-pipe-input-template")
+            continue
         if report.problems:
             shown = template if len(template) <= 80 else template[:77] + "..."
             yield Rule(field, shown, "; ".join(report.problems), "aws-pipe-input-template")
+
+
+def _not_evaluated(field: str, text: str, missing: Exception, rule: str) -> Rule:
+    """The engine is the library's: without it this one rule says so and the others still run."""
+    shown = text if len(text) <= 80 else text[:77] + "..."
+    return Rule(field, shown, f"could not evaluate: {missing}", rule)
 
 
 CHECKS = (state_machine, event_patterns, pipe_templates)

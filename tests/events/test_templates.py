@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from groundwork.pipes.templates import MAX_TEMPLATE_LENGTH, RESERVED_VARIABLES, check_template
+from groundwork.events.templates import MAX_TEMPLATE_LENGTH, RESERVED_VARIABLES, check_template
 
 DDB_RECORD = {
     "eventName": "MODIFY",
