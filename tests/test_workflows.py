@@ -55,6 +55,23 @@ def test_apply_and_drift_never_run_at_once_and_use_the_pack_config() -> None:
             assert "--policy-pack policies --policy-pack-config policies/config/org.json" in command, command
 
 
+def test_every_job_using_the_pack_builds_its_venv_first() -> None:
+    """A local ``--policy-pack`` preview installs nothing: the pack's venv (policies/venv, with the
+    library from ``-e ..``) must be built by ``pulumi install`` run in policies/ earlier in the job."""
+    checked = 0
+    for workflow in WORKFLOWS:
+        for name, job in yaml.safe_load(workflow.read_text())["jobs"].items():
+            lines = [" ".join(line.split()) for step in job.get("steps", [])
+                     for line in step.get("run", "").replace("\\\n", " ").splitlines()]
+            uses = [i for i, line in enumerate(lines) if "--policy-pack policies" in line]
+            if not uses:
+                continue
+            installs = [i for i, line in enumerate(lines) if line.startswith("(cd policies && pulumi install)")]
+            assert installs and installs[0] < uses[0], f"{workflow.name}: job {name}"
+            checked += 1
+    assert checked == 3
+
+
 def _pulumi_commands(workflow: Path) -> list[str]:
     """Every ``pulumi ...`` command the workflow's run scripts execute, continuation lines joined."""
     commands = []
