@@ -13,7 +13,7 @@ design before declaring anything.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, ClassVar, Generic, Literal, TypeVar
 
 import pulumi
 
@@ -55,6 +55,10 @@ class _PatternArgs:
     desired_state: Literal["RUNNING", "STOPPED"] = "RUNNING"
     samples: SampleEvents = field(default_factory=SampleEvents)
     pipe_name: str | None = None
+
+    def pipe_args(self, where: str) -> EventPipeArgs:
+        """The EventPipe this pattern builds (each pattern defines it)."""
+        raise NotImplementedError
 
     def _common(self) -> dict[str, Any]:
         return {"context": self.context, "logging": self.logging, "alarms": self.alarms,
@@ -190,11 +194,20 @@ class MskToLambdaArgs(_PatternArgs):
         )
 
 
-class _Pattern(pulumi.ComponentResource):
-    type_name = "groundwork:pipes:Pattern"
+ArgsT = TypeVar("ArgsT", bound=_PatternArgs)
 
-    def __init__(self, name: str, args: Any, opts: pulumi.ResourceOptions | None = None) -> None:
-        pipe_args = args.pipe_args(f"{self.type_name.rsplit(':', 1)[-1]} '{name}'")
+
+class _Pattern(pulumi.ComponentResource, Generic[ArgsT]):
+    """One ready pattern: an EventPipe built from the pattern's own typed args (``args_type``)."""
+
+    type_name: ClassVar[str] = "groundwork:pipes:Pattern"
+    args_type: ClassVar[type[_PatternArgs]] = _PatternArgs
+
+    def __init__(self, name: str, args: ArgsT, opts: pulumi.ResourceOptions | None = None) -> None:
+        kind = self.type_name.rsplit(":", 1)[-1]
+        if not isinstance(args, self.args_type):  # another pattern's args would build another pipe
+            raise TypeError(f"{kind} '{name}' takes {self.args_type.__name__}, not {type(args).__name__}")
+        pipe_args = args.pipe_args(f"{kind} '{name}'")
         plan_pipe(name, pipe_args)  # refuse before anything is registered
         super().__init__(self.type_name, name, None, opts)
         self.pipe = EventPipe(name, pipe_args, opts=pulumi.ResourceOptions(parent=self))
@@ -204,31 +217,36 @@ class _Pattern(pulumi.ComponentResource):
         self.register_outputs({"arn": self.arn, "name": self.pipe_name, "desiredState": self.desired_state})
 
 
-class SqsToStepFunctions(_Pattern):
+class SqsToStepFunctions(_Pattern[SqsToStepFunctionsArgs]):
     """Pattern 1: SQS -> Step Functions, batch size 1, message id carried as idempotency key."""
 
     type_name = "groundwork:pipes:SqsToStepFunctions"
+    args_type = SqsToStepFunctionsArgs
 
 
-class DynamoDBStreamToEventBus(_Pattern):
+class DynamoDBStreamToEventBus(_Pattern[DynamoDBStreamToEventBusArgs]):
     """Pattern 2: DynamoDB Streams -> EventBridge bus, deletions filtered out, Kraken template."""
 
     type_name = "groundwork:pipes:DynamoDBStreamToEventBus"
+    args_type = DynamoDBStreamToEventBusArgs
 
 
-class KinesisToFirehose(_Pattern):
+class KinesisToFirehose(_Pattern[KinesisToFirehoseArgs]):
     """Pattern 3: Kinesis -> Firehose with a content filter in front of the ingest."""
 
     type_name = "groundwork:pipes:KinesisToFirehose"
+    args_type = KinesisToFirehoseArgs
 
 
-class SqsEnrichedToStepFunctions(_Pattern):
+class SqsEnrichedToStepFunctions(_Pattern[SqsEnrichedToStepFunctionsArgs]):
     """Pattern 4: SQS -> Lambda enrichment -> Step Functions."""
 
     type_name = "groundwork:pipes:SqsEnrichedToStepFunctions"
+    args_type = SqsEnrichedToStepFunctionsArgs
 
 
-class MskToLambda(_Pattern):
+class MskToLambda(_Pattern[MskToLambdaArgs]):
     """Pattern 5: MSK -> API Gateway enrichment -> Lambda."""
 
     type_name = "groundwork:pipes:MskToLambda"
+    args_type = MskToLambdaArgs

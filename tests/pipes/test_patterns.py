@@ -234,3 +234,11 @@ def test_patterns_expose_desired_state(run, state):
     result = run(declare(SqsEnrichedToStepFunctions, SqsEnrichedToStepFunctionsArgs, queue_arn=QUEUE,
                          enrichment_function_arn=ENRICHER, state_machine_arn=STATE_MACHINE, desired_state=state))
     assert pipe_inputs(result)["desiredState"] == state
+
+
+def test_a_pattern_refuses_another_patterns_args_before_declaring_anything(run):
+    """Each pattern takes its own typed args; another pattern's would silently build another pipe."""
+    with pytest.raises(TypeError, match="KinesisToFirehose 'mixed' takes KinesisToFirehoseArgs, not "
+                                        "SqsToStepFunctionsArgs"):
+        run(lambda: KinesisToFirehose("mixed", SqsToStepFunctionsArgs(context=load_context(), queue_arn=QUEUE,
+                                                                      state_machine_arn=STATE_MACHINE)))
