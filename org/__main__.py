@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 
+import org.plan.command as plan
+import org.sso_command as access
+from org.commands import adopt, diagram, pattern, validate, vend
+from org.commands import list as list_accounts
+
 # Sub-command modules, each with add_parser(subparsers); handlers return the exit code.
-COMMANDS = [
-    "org.commands.validate",
-    "org.commands.adopt",
-    "org.commands.vend",
-    "org.commands.list",
-    "org.commands.diagram",
-    "org.sso_command",
-    "org.plan.command",
-    "org.commands.pattern",
-]
+COMMANDS = [validate, adopt, vend, list_accounts, diagram, access, plan, pattern]
 
 DESCRIPTION = """\
 Groundwork's command line, run from the repository root with its virtualenv:
@@ -36,8 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="<command>",
                                        title="commands")
-    for module_name in COMMANDS:
-        importlib.import_module(module_name).add_parser(subparsers)
+    for command in COMMANDS:
+        command.add_parser(subparsers)
     return parser
 
 
