@@ -175,3 +175,17 @@ def test_every_feature_has_both_phases_and_a_unique_key():
         assert callable(feature.check), f"{feature.key}: check (phase 1) is missing"
         assert callable(feature.declare), f"{feature.key}: declare (phase 2) is missing"
         assert feature.check is not feature.declare, f"{feature.key}: check and declare are one function"
+
+
+def test_every_listed_feature_is_checked_by_the_program(run):
+    """FEATURES (the keys the program accepts) and check_all (what it runs) agree: a feature listed
+    but not wired would accept its key and silently build nothing."""
+    from features.program import FEATURES
+
+    config = stack_config(**{feature.key: ["not", "an", "object"] for feature in FEATURES})
+    with pytest.raises(ConfigError) as refused:
+        run(build, config=config)
+    message = str(refused.value)
+    unchecked = [f.key for f in FEATURES if f"groundwork:{f.key}" not in message]
+    assert unchecked == []
+    assert f"Invalid input in {len(FEATURES)} features" in message
