@@ -51,8 +51,29 @@ def accepted_properties(resource_class: type) -> frozenset[str]:
     return frozenset(inspect.signature(init).parameters)
 
 
+TAG_MAP, TAG_LIST = "map", "list"
+
+
+@functools.cache
+def tags_shape(resource_class: type) -> str | None:
+    """How a pulumi-aws resource takes its resource tags, read from its ``tags`` annotation:
+    ``map`` (``{key: value}``, nearly all), ``list`` (``[{key, value, propagate_at_launch}]``,
+    autoscaling groups) or None (no ``tags`` input, or one that is not resource tags, e.g. the
+    tag filter of a DevOps Guru resource collection)."""
+    init = getattr(resource_class, "_internal_init", None)
+    parameter = inspect.signature(init).parameters.get("tags") if init is not None else None
+    if parameter is None:
+        return None
+    annotation = str(parameter.annotation)
+    if "Mapping[str" in annotation:
+        return TAG_MAP
+    if "Sequence[" in annotation and "TagArgs" in annotation:
+        return TAG_LIST
+    return None
+
+
 def is_taggable(resource_class: type) -> bool:
-    return "tags" in accepted_properties(resource_class)
+    return tags_shape(resource_class) is not None
 
 
 def merge_tags(defaults: Mapping[str, str], explicit: Any) -> Any:
@@ -62,6 +83,28 @@ def merge_tags(defaults: Mapping[str, str], explicit: Any) -> Any:
     if isinstance(explicit, dict) and not any(isinstance(v, pulumi.Output) for v in explicit.values()):
         return {**defaults, **explicit}
     return pulumi.Output.from_input(explicit).apply(lambda tags: {**defaults, **(tags or {})})
+
+
+def _tag_key(entry: Any) -> Any:
+    return entry.get("key") if isinstance(entry, Mapping) else getattr(entry, "key", None)
+
+
+def merge_tag_list(defaults: Mapping[str, str], explicit: Any) -> Any:
+    """The list form (autoscaling groups): one ``{key, value, propagate_at_launch: True}`` entry per
+    default the program did not set itself (instances launched by the group carry the tags too);
+    the program's own entries are kept as given."""
+
+    def merged(entries: Any) -> list[Any]:
+        entries = list(entries or [])
+        own = {_tag_key(entry) for entry in entries}
+        added = [{"key": key, "value": value, "propagate_at_launch": True}
+                 for key, value in defaults.items() if key not in own]
+        return [*added, *entries]
+
+    if explicit is None or (isinstance(explicit, list) and not any(
+            isinstance(e, pulumi.Output) or isinstance(_tag_key(e), pulumi.Output) for e in explicit)):
+        return merged(explicit)
+    return pulumi.Output.from_input(explicit).apply(merged)
 
 
 def _ssm_name(ctx: StackContext, resource_name: str, name: Any) -> Any:
@@ -156,8 +199,11 @@ def conventions_transformation(
         if not isinstance(args.resource, pulumi.CustomResource) or not args.type_.startswith("aws:"):
             return None
         props = dict(args.props)
-        if is_taggable(type(args.resource)):
+        shape = tags_shape(type(args.resource))
+        if shape == TAG_MAP:
             props["tags"] = merge_tags(tags, props.get("tags"))
+        elif shape == TAG_LIST:
+            props["tags"] = merge_tag_list(tags, props.get("tags"))
         if args.type_ == SSM_PARAMETER:
             props["name"] = _ssm_name(ctx, args.name, props.get("name"))
         if args.type_ == IAM_ROLE and ctx.role_boundary:

@@ -217,3 +217,67 @@ def test_a_role_that_sets_the_stack_boundary_itself_is_kept(run):
 
     result = run(program, config=stack_config(roleBoundary="groundwork-workload-boundary"))
     assert result.one("aws:iam/role:Role", "explicit").inputs["permissionsBoundary"] == arn
+
+
+def _groups_and_a_collection() -> None:
+    apply_conventions(load_context())
+    launch = {"id": "lt-0123456789abcdef0", "version": "$Latest"}
+    aws.autoscaling.Group("workers", min_size=1, max_size=2, availability_zones=["eu-west-1a"],
+                          launch_template=launch)
+    aws.autoscaling.Group("tagged", min_size=1, max_size=2, availability_zones=["eu-west-1a"],
+                          launch_template=launch,
+                          tags=[{"key": "owner", "value": "batch-team", "propagate_at_launch": False},
+                                {"key": "team", "value": "batch", "propagate_at_launch": True}])
+    # Its `tags` is a filter (which tagged resources DevOps Guru analyses), not the collection's tags.
+    aws.devopsguru.ResourceCollection("by-tag", type="AWS_TAGS",
+                                      tags={"app_boundary_key": "devops-guru-shop", "tag_values": ["All"]})
+
+
+def test_autoscaling_groups_get_the_context_tags_in_their_list_form(run):
+    """An autoscaling group takes [{key, value, propagateAtLaunch}], not a map (a map fails on AWS)."""
+    result = run(_groups_and_a_collection, config=stack_config())
+    workers = result.one("aws:autoscaling/group:Group", "workers").inputs["tags"]
+    assert isinstance(workers, list)
+    assert {t["key"]: t["value"] for t in workers} == {**CONTEXT_TAGS, "usage": "PRODUCTION"}
+    assert all(t["propagateAtLaunch"] is True for t in workers)  # the instances carry them too
+    tagged = result.one("aws:autoscaling/group:Group", "tagged").inputs["tags"]
+    assert [t["key"] for t in tagged].count("owner") == 1  # the group's own entry wins, as given
+    own = {t["key"]: t for t in tagged}
+    assert own["owner"] == {"key": "owner", "value": "batch-team", "propagateAtLaunch": False}
+    assert own["team"]["value"] == "batch" and own["context"]["value"] == "shop"
+
+
+def test_a_tags_input_that_is_not_resource_tags_is_left_alone(run):
+    result = run(_groups_and_a_collection, config=stack_config())
+    collection = result.one("aws:devopsguru/resourceCollection:ResourceCollection")
+    assert collection.inputs["tags"] == {"appBoundaryKey": "devops-guru-shop", "tagValues": ["All"]}
+
+
+def test_the_library_and_the_pack_agree_on_every_taggable_type_of_pulumi_aws():
+    """The conventions read each class's ``tags`` annotation at run time; the pack has the same
+    facts as committed data (generated from the SDK's source). Every resource type of the installed
+    pulumi-aws must get the same answer from both."""
+    import importlib
+    import inspect
+    import re
+    from pathlib import Path
+
+    from groundwork.conventions import tags_shape
+    from groundwork_policies.taggable import tag_shape, taggable_types
+
+    token = re.compile(r"super\(\w+, __self__\)\.__init__\(\s*'(aws:[^']+)'")
+    shapes: dict[str, str | None] = {}
+    for source in sorted(Path(aws.__file__).parent.glob("*/*.py")):
+        found = None if source.name.startswith("_") else token.search(source.read_text())
+        if found is None:
+            continue
+        package = importlib.import_module(f"pulumi_aws.{source.parent.name}")  # as programs import it
+        resource_class = getattr(package, found.group(1).rsplit(":", 1)[1])
+        assert inspect.isclass(resource_class), found.group(1)
+        shapes[found.group(1)] = tags_shape(resource_class)
+    assert len(shapes) > 1500
+    taggable = taggable_types()
+    disagree = [t for t, shape in shapes.items() if (shape is not None) != (t in taggable)
+                or (shape is not None and shape != tag_shape(t))]
+    assert disagree == []
+    assert shapes["aws:autoscaling/group:Group"] == "list"
