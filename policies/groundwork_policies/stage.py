@@ -2,7 +2,9 @@
 
 The WorkloadEnvValidator rule of the conventions reference, enforced on what is deployed: the
 stack's stage/usage come from its config, else its stack tags, else its resources' tags; and no
-resource may carry a stage or usage tag that contradicts the stack's.
+resource may carry a stage or usage tag that contradicts the stack's. That last rule is a resource
+policy (``stage-usage-tags``), so ``pulumi up`` refuses the resource before creating it; only when
+the stack's values come from its resources' own tags is a disagreement among them a stack finding.
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ from collections.abc import Iterable, Mapping
 from pulumi_policy import EnforcementLevel, Severity
 
 from groundwork_policies.config import NON_PRODUCTION_STAGES, STAGES, USAGES, prop, require_library, schema
-from groundwork_policies.framework import Context, Finding, Resource, stack_policy
+from groundwork_policies.framework import Context, Finding, Resource, resource_policy, stack_policy
 
+TAG_KEYS = ("stage", "usage")
 SCHEMA = schema(
     allowedStages=prop("array", STAGES, "stages a stack may have", items={"type": "string"}),
     allowedUsages=prop("array", USAGES, "usages a stack may have", items={"type": "string"}),
@@ -43,15 +46,27 @@ def check_stage_usage(resources: list[Resource], ctx: Context) -> Iterable[Findi
         yield Finding(f"{stack.describe('usage')} is only allowed on stages "
                       f"{', '.join(settings['nonProductionStages'])}; {stack.describe('stage')} must use "
                       "usage PRODUCTION", check="usage-for-stage")
+    # Values taken from the resources' own tags: disagreement among them is seen only here. Values
+    # from config or stack tags: stage-usage-tags refuses each contradicting resource itself.
+    from_resources = tuple(key for key in TAG_KEYS if stack.sources.get(key) == "resource tags")
     for resource in resources:
-        tags = resource.effective_tags
-        if not isinstance(tags, Mapping):
-            continue
-        for key in ("stage", "usage"):
-            value, expected = tags.get(key), getattr(stack, key)
-            if isinstance(value, str) and expected and value != expected:
-                yield Finding(f"resource '{resource.name}' is tagged {key}={value!r} but the stack's "
-                              f"{stack.describe(key)}", resource=resource, check="tags-match-stack")
+        yield from _contradicting_tags(resource, ctx, from_resources)
+
+
+def check_tags_match_stack(resource: Resource, ctx: Context) -> Iterable[Finding]:
+    """A ``stage`` or ``usage`` tag on the resource that contradicts the stack's value."""
+    return _contradicting_tags(resource, ctx, TAG_KEYS)
+
+
+def _contradicting_tags(resource: Resource, ctx: Context, keys: tuple[str, ...]) -> Iterable[Finding]:
+    tags = resource.effective_tags
+    if not isinstance(tags, Mapping):
+        return
+    for key in keys:
+        value, expected = tags.get(key), getattr(ctx.stack, key)
+        if isinstance(value, str) and expected and value != expected:
+            yield Finding(f"resource '{resource.name}' is tagged {key}={value!r} but the stack's "
+                          f"{ctx.stack.describe(key)}", resource=resource, check="tags-match-stack")
 
 
 def policies() -> list:
@@ -62,5 +77,12 @@ def policies() -> list:
             check=check_stage_usage,
             enforcement_level=EnforcementLevel.MANDATORY, severity=Severity.HIGH, config_schema=SCHEMA,
             remediation_steps="Set groundwork:stage and groundwork:usage in Pulumi.<stack>.yaml.",
+        ),
+        resource_policy(
+            name="stage-usage-tags",
+            description="No resource carries a stage or usage tag that contradicts the stack's.",
+            check=check_tags_match_stack,
+            enforcement_level=EnforcementLevel.MANDATORY, severity=Severity.HIGH, config_schema=schema(),
+            remediation_steps="Remove the resource's own stage/usage tag: the stack's tags are applied to it.",
         ),
     ]

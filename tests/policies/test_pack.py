@@ -70,7 +70,7 @@ def test_every_policy_is_described_and_configurable(info):
             assert spec.get("description"), f"{policy.name}.{key} has no description"
 
 
-MANDATORY = ("stage-usage", "ephemeral-teardown", "ephemeral-deletable", "ephemeral-expires-at", "s3-bucket-baseline",
+MANDATORY = ("stage-usage", "stage-usage-tags", "ephemeral-teardown", "ephemeral-deletable", "ephemeral-expires-at", "s3-bucket-baseline",
              "queue-topic-encryption", "iam-no-admin-wildcard", "lambda-runtime", "kms-key-rotation",
              "ses-receipt-rule-security", "required-tags")
 
@@ -98,6 +98,12 @@ def test_docs_table_lists_every_policy_with_its_default_level(info):
         if match:
             rows[match.group(1)] = match.group(2).lower()
     assert rows == {p.name: p.enforcement_level for p in info.policies}
+
+
+def test_the_readme_counts_the_policies_the_pack_has(info):
+    readme = (PACK_DIR.parent / "README.md").read_text()
+    stated = re.search(r"`policies/` holds (\d+) policies", readme)
+    assert stated and int(stated.group(1)) == len(info.policies)
 
 
 def test_a_disabled_policy_reports_nothing(packs):

@@ -103,8 +103,15 @@ CASES: list[Case] = [
     Case("stage-missing-everywhere", [role_policy()], {"stage-usage"}, env=EMPTY, contains="no stage"),
     Case("stage-from-stack-tags-not-allowed", [role_policy()], {"stage-usage"}, env=EMPTY,
          stack_tags={"stage": "staging", "usage": "POC", "context": "shop"}, contains="from stack tags"),
-    Case("resource-tag-contradicts-stack", [queue(tags=tags(stage="test"))], {"stage-usage"},
+    # A resource policy: `pulumi up` refuses the resource before creating it.
+    Case("resource-tag-contradicts-stack", [queue(tags=tags(stage="test"))], {"stage-usage-tags"},
          contains="tagged stage='test'"),
+    # No config or stack tags: the stack's stage is its resources' most common one, and the odd one
+    # out is a stack finding (a resource alone agrees with itself).
+    Case("resource-tags-disagree-without-stack-values",
+         [queue(label="a"), queue(label="b"), queue(label="c", name="shop-test-c", tags=tags(stage="test"))],
+         {"stage-usage"},
+         env=EMPTY, stack_tags={"context": "shop"}, contains="resource 'c' is tagged stage='test'"),
     Case("usage-not-allowed-by-config", [role_policy()], {"stage-usage"},
          policy_config={"stage-usage": {"allowedUsages": ["PRODUCTION", "EPHEMERAL"]}}),
     # --- ephemeral-teardown ---
