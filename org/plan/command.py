@@ -34,6 +34,7 @@ from org.plan.analyzer import (
     providers_of,
 )
 from org.plan.compare import change_lines, compare, json_value, load_plan_document
+from org.plan.policy_config import checked_policy_config
 from org.plan.progress import Progress
 from org.plan.report import (
     operation,
@@ -192,9 +193,22 @@ def load_stack_config_values(root: Path, stack: str, project: str, values: dict[
                        project=project)
 
 
+def policy_config_path(stack: str, explicit: str | None, root: Path = PROJECT_ROOT) -> Path:
+    """``--policy-config``, else ``policies/config/<stack>.json`` (used if present)."""
+    return Path(explicit) if explicit else root / DEFAULT_PACK / "config" / f"{stack}.json"
+
+
+def _shown(path: Path) -> str:
+    """A path as the user wrote it or relative to the project, for messages."""
+    try:
+        return path.resolve().relative_to(PROJECT_ROOT).as_posix()
+    except ValueError:
+        return str(path)
+
+
 def policy_config_for(stack: str, explicit: str | None, root: Path = PROJECT_ROOT) -> dict[str, Any]:
     """The pack config: ``--policy-config`` or ``policies/config/<stack>.json`` if present."""
-    path = Path(explicit) if explicit else root / DEFAULT_PACK / "config" / f"{stack}.json"
+    path = policy_config_path(stack, explicit, root)
     if not explicit and not path.is_file():
         return {}
     try:
@@ -224,10 +238,12 @@ def make_plan(stack: str, *, overrides: Sequence[str] = (), policy_pack: str | N
     if program is not None:
         config = load_program_config(program, stack, overrides)
         pack_config = policy_config_for(stack, policy_config, root) if policy_pack and policy_config else {}
+        config_file = policy_config_path(stack, policy_config, root)
         root = program
     else:
         config = load_stack_config(stack, list(overrides), root)
         pack_config = policy_config_for(stack, policy_config, root) if policy_pack else {}
+        config_file = policy_config_path(stack, policy_config, root)
     if not policy_pack:
         return Plan(config=config, run=_run_program(config, root, progress, known_outputs=known_outputs))
     pack_dir = Path(policy_pack)
@@ -237,10 +253,10 @@ def make_plan(stack: str, *, overrides: Sequence[str] = (), policy_pack: str | N
         raise ConfigError(f"--policy-pack {policy_pack}: no PulumiPolicy.yaml in {pack_dir}")
     with PolicyPackProcess(pack_dir, config=config.values, project=config.project,
                            stack=config.stack) as pack:
-        try:
-            pack.configure(pack_config)
+        try:  # as the CLI does before the pack sees it (stricter on names it would ignore)
+            pack.configure(checked_policy_config(pack.info(), pack_config, _shown(config_file)))
         except ValueError as error:
-            raise ConfigError(f"policy config: {error}") from None
+            raise ConfigError(f"Invalid policy pack config:\n{error}") from None
         pack.configure_stack(tags=config.stack_tags, secret_keys=config.secret_keys)
         # As the engine does, each resource is sent to the pack as it registers, so the pack
         # (another process) analyses while the program is still running.
