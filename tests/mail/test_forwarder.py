@@ -215,6 +215,32 @@ def test_the_same_message_is_forwarded_once(mailbox):
     assert marker["state"] == "sent" and marker["sesMessageId"] == first[0]["sesMessageId"]
 
 
+def test_a_forward_writes_its_marker_twice_sending_before_the_send_and_sent_after(mailbox):
+    """The message is built before the marker is written, so the claim is the ``sending`` write:
+    two S3 writes per copy, the fewest exactly-once allows (the benchmark's small-message cost)."""
+    message_id = store(mailbox, plain_message())
+    writes: list[tuple[str, str]] = []
+
+    def record(params, **_):
+        if params["Key"].startswith("forwarded/"):
+            writes.append((json.loads(params["Body"])["state"], "IfNoneMatch" if "IfNoneMatch" in params else
+                           "IfMatch" if "IfMatch" in params else "-"))
+
+    def send(**_):
+        writes.append(("ses", "-"))
+
+    s3, ses = handler._client("s3"), handler._client("sesv2")
+    s3.meta.events.register("before-parameter-build.s3.PutObject", record)
+    ses.meta.events.register("before-parameter-build.sesv2.SendEmail", send)
+    try:
+        [result] = handler.handler(event(message_id, [f"shop-prod@{DOMAIN}"]))
+    finally:
+        s3.meta.events.unregister("before-parameter-build.s3.PutObject", record)
+        ses.meta.events.unregister("before-parameter-build.sesv2.SendEmail", send)
+    assert result["action"] == "forwarded"
+    assert writes == [("sending", "IfNoneMatch"), ("ses", "-"), ("sent", "-")]
+
+
 def test_a_claim_in_flight_is_not_sent_twice_but_a_stale_one_is_taken_over(mailbox, monkeypatch):
     import time
 

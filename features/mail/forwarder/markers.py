@@ -3,7 +3,9 @@
 States of ``forwarded/<SES message id>/<owner address>``:
 
 ``claimed``  an invocation owns it and has not called SES yet; once its ``deadline`` (the end of
-             that invocation) has passed it is taken over, since nothing can have been sent.
+             that invocation) has passed it is taken over, since nothing can have been sent. (The
+             forwarder now builds the message first and claims straight as ``sending``; markers
+             of earlier versions may still say ``claimed``.)
 ``sending``  written just before the SES call. Past its deadline the outcome is unknown (the
              invocation died during the call, or could not record the result): it becomes
              ``unknown`` and is never re-sent automatically (that could be a duplicate).
@@ -38,14 +40,16 @@ class Marker:
     def __init__(self, s3: Any, bucket: str, key: str, deadline: float) -> None:
         self.s3, self.bucket, self.key, self.deadline = s3, bucket, key, deadline
         self.etag: str | None = None
+        self.state: str | None = None  # what our last write recorded
 
-    def claim(self) -> str | None:
-        """Own the marker; return None if we may send, else the recorded final state.
+    def claim(self, state: str = "claimed") -> str | None:
+        """Own the marker, writing ``state`` (``sending`` when SES is called next); return None if
+        we may send, else the recorded final state.
 
         Raises :class:`MessageInFlightError` while another live invocation owns it.
         """
         try:
-            self._put("claimed", IfNoneMatch="*")
+            self._put(state, IfNoneMatch="*")
             return None
         except ClientError as error:
             if _code(error) not in CONFLICT_CODES:
@@ -66,7 +70,7 @@ class Marker:
             if status == "sending":  # SES may have sent it: never guess, report
                 self._put("unknown", IfMatch=existing["ETag"], previous=state)
                 return "unknown"
-            self._put("claimed", IfMatch=existing["ETag"])  # nothing was sent: take it over
+            self._put(state, IfMatch=existing["ETag"])  # nothing was sent: take it over
         except ClientError as error:
             if _code(error) in CONFLICT_CODES:
                 raise MessageInFlightError(f"{self.key} was taken over by another invocation") from error
@@ -75,8 +79,10 @@ class Marker:
         return None
 
     def sending(self) -> None:
-        """Record that SES is about to be called (only if the claim is still ours)."""
-        self._put("sending", IfMatch=self.etag)
+        """Record that SES is about to be called (only if the claim is still ours; a marker
+        claimed as ``sending`` already says so)."""
+        if self.state != "sending":
+            self._put("sending", IfMatch=self.etag)
 
     def finish(self, state: str, **details: Any) -> bool:
         """Record the final state; retried a few times, False (logged) if S3 keeps failing."""
@@ -103,7 +109,7 @@ class Marker:
                           default=str).encode()
         response = self.s3.put_object(Bucket=self.bucket, Key=self.key, Body=body,
                                       ContentType="application/json", **conditions)
-        self.etag = response.get("ETag")
+        self.etag, self.state = response.get("ETag"), state
 
 
 def _code(error: ClientError) -> str:
