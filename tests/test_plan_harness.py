@@ -83,3 +83,33 @@ def _policy_as_object() -> None:
 def test_a_policy_given_as_an_object_comes_back_as_the_json_aws_stores():
     run = run_program(_policy_as_object, preview=False)
     assert run.stack_outputs["statement"] == "sqs:SendMessage"
+
+
+class _Outer(pulumi.ComponentResource):
+    def __init__(self, name: str) -> None:
+        super().__init__("test:index:Outer", name)
+        self.inner = _Inner(f"{name}-inner", pulumi.ResourceOptions(parent=self))
+        self.register_outputs({})
+
+
+class _Inner(pulumi.ComponentResource):
+    def __init__(self, name: str, opts: pulumi.ResourceOptions) -> None:
+        super().__init__("test:index:Inner", name, None, opts)
+        aws.sqs.Queue(f"{name}-queue", opts=pulumi.ResourceOptions(parent=self))
+        self.register_outputs({})
+
+
+def test_urns_are_the_engines_so_waivers_and_sarif_from_the_plan_match_a_real_preview():
+    """pulumi/pulumi generateURN: a child's type is qualified by its parent's FULL qualified type,
+    and never by the root stack's (the SDK's mock monitor does both differently)."""
+    def program() -> None:
+        aws.sqs.Queue("top")
+        _Outer("outer")
+
+    urns = {r.name: r.urn for r in run_program(program, config={"aws:region": "eu-west-1"},
+                                                project="shop", stack="dev").resources}
+    assert urns["top"] == "urn:pulumi:dev::shop::aws:sqs/queue:Queue::top"
+    assert urns["outer"] == "urn:pulumi:dev::shop::test:index:Outer::outer"
+    assert urns["outer-inner"] == "urn:pulumi:dev::shop::test:index:Outer$test:index:Inner::outer-inner"
+    assert urns["outer-inner-queue"] == ("urn:pulumi:dev::shop::test:index:Outer$test:index:Inner$"
+                                         "aws:sqs/queue:Queue::outer-inner-queue")

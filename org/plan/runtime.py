@@ -134,6 +134,17 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         self.stack_outputs: dict[str, Any] = {}
         self._stack_urn = ""
 
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        """The URN the engine gives the resource: its type qualified by the parent's full qualified
+        type, except under the root stack (pulumi/pulumi ``generateURN``/``NewURN``). The SDK's
+        mock monitor keeps the stack's type and only the parent's last type, so waivers or SARIF
+        written from the plan would not match a real preview."""
+        if parent:
+            qualified = parent.split("::")[2]
+            if qualified != STACK_TYPE:
+                type_ = f"{qualified}${type_}"
+        return "urn:pulumi:" + "::".join([pulumi.get_stack(), pulumi.get_project(), type_, name])
+
     def RegisterResource(self, request):  # noqa: N802 - protocol name
         """The SDK mock monitor's registration, with the request decoded once and without
         rehydrating resource references: the SDK's deserializer turns ``role=lambda_role`` back
