@@ -52,7 +52,7 @@ def test_rds_engine_dates_parse():
     finally:
         sys.path.remove(str(PACK_DIR))
     support = awsdata.rds_end_of_standard_support()
-    assert set(support) == {"postgres", "mysql", "mariadb", "aurora-postgresql"}
+    assert set(support) == {"postgres", "mysql", "mariadb", "aurora-postgresql", "aurora-mysql", "aurora"}
     for engine, majors in support.items():
         assert majors, engine
         for when in majors.values():

@@ -113,6 +113,11 @@ VIOLATIONS: list[Case] = [
          contains="postgres 12 is past the end of RDS standard support (2025-02-28"),
     Case("rds-mysql-5-7", [database(engine="mysql", engineVersion="5.7.44")], {"rds-engine-supported"}),
     Case("aurora-postgresql-11", [cluster(engineVersion="11.21")], {"rds-engine-supported"}),
+    # Aurora MySQL versions name the community major first (the Aurora release calendar keys by it).
+    Case("aurora-mysql-5-7", [cluster(engine="aurora-mysql", engineVersion="5.7.mysql_aurora.2.11.2")],
+         {"rds-engine-supported"}, contains="aurora-mysql 5.7 is past the end of RDS standard support (2024-10-31"),
+    Case("aurora-mysql-1-is-mysql-5-6", [cluster(engine="aurora", engineVersion="5.6.10a")],
+         {"rds-engine-supported"}, contains="aurora 5.6"),
     # --- resource-policy-public-principal ---
     Case("s3-policy-public-read", [res("aws:s3/bucketPolicy:BucketPolicy", "site-policy", {
         "bucket": "shop-dev-site", "policy": policy_json(PUBLIC_READ)})], {"resource-policy-public-principal"},
@@ -180,6 +185,7 @@ COMPLIANT: list[Case] = [
     Case("rds-no-version-given", [database(engineVersion=None)]),
     Case("rds-from-snapshot", [database(storageEncrypted=None, snapshotIdentifier="snap-1")]),
     Case("aurora-default-encryption", [cluster(storageEncrypted=None)]),
+    Case("aurora-mysql-3-current", [cluster(engine="aurora-mysql", engineVersion="8.0.mysql_aurora.3.05.2")]),
     Case("aurora-member-instance", [database(engine="aurora-postgresql", engineVersion=None, storageEncrypted=None,
                                              clusterIdentifier="shop-dev-aurora")]),
     Case("rds-preview-unknown", [database(storageEncrypted=UNKNOWN, publiclyAccessible=UNKNOWN)]),
