@@ -186,6 +186,12 @@ PAIRS = [
          [queue(tags={**tags(), **{f"k{i}": "v" for i in range(46)}})], ("tags", "51 tags")),
     Pair("log-retention", "aws-log-retention", "aws-rules", [log_group(retentionInDays=10)],
          [log_group(retentionInDays=14)], ("retentionInDays", "10", "e.g. 7")),
+    # Ranges stated in botocore's SQS model docs (the model types the attributes as strings).
+    Pair("sqs-message-size-over-1-mib", "aws-sqs-attribute-range", "aws-rules", [queue(maxMessageSize=2_097_152)],
+         [queue(maxMessageSize=1_048_576, messageRetentionSeconds=1_209_600, visibilityTimeoutSeconds=43_200)],
+         ("maxMessageSize", "2097152", "MaximumMessageSize as an integer from 1,024 to 1,048,576")),
+    Pair("sqs-delay-over-15-minutes", "aws-sqs-attribute-range", "aws-rules", [queue(delaySeconds=901)],
+         [queue(delaySeconds=900, receiveWaitTimeSeconds=20)], ("delaySeconds", "901", "from 0 to 900")),
     Pair("sqs-batch-without-window", "aws-sqs-batch", "aws-rules", [esm(batchSize=100)],
          [esm(batchSize=100, maximumBatchingWindowInSeconds=1)], ("batchSize", "100")),
     Pair("sqs-pipe-batch-without-window", "aws-sqs-batch", "aws-rules-advice",
@@ -244,6 +250,17 @@ PAIRS = [
 
 def _aws(diagnostics):
     return [d for d in diagnostics if d.policy_name in AWS_RULES]
+
+
+def test_sqs_attribute_ranges_are_the_ones_botocore_documents():
+    """Parsed from the pinned botocore's SetQueueAttributes docs; a botocore upgrade that changes
+    one shows here (the 1 MiB message size dates from 2025)."""
+    from groundwork_policies.awsrules.sqs_attributes import attribute_ranges
+
+    assert attribute_ranges() == {
+        "DelaySeconds": (0, 900), "MaximumMessageSize": (1_024, 1_048_576),
+        "MessageRetentionPeriod": (60, 1_209_600), "ReceiveMessageWaitTimeSeconds": (0, 20),
+        "VisibilityTimeout": (0, 43_200), "KmsDataKeyReusePeriodSeconds": (60, 86_400)}
 
 
 @pytest.mark.parametrize("pair", PAIRS, ids=lambda p: p.id)

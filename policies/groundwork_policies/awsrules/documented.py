@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from groundwork_policies.awsrules import sqs_attributes
 from groundwork_policies.awsrules.findings import Rule
 from groundwork_policies.framework import Resource
 from groundwork_policies.values import UNKNOWN, dig
@@ -101,4 +102,4 @@ def stream_failure_handling(resource: Resource) -> Iterator[Rule]:
                        + " and ".join(missing), "aws-stream-failure-handling")
 
 
-CHECKS = (tag_count, log_retention, sqs_batching, stream_failure_handling)
+CHECKS = (tag_count, log_retention, sqs_batching, stream_failure_handling, sqs_attributes.queue_attributes)
