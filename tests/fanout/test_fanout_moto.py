@@ -188,6 +188,8 @@ MOTO_DIFFERS_FROM_AWS = {
     **dict.fromkeys([f"localstack/test_filter_policy_on_message_body_or_attribute/messages-queue/message-{i}"
                      for i in range(12)], "nested $or"),
     "localstack/test_policy_complexity_with_or/accepted-150-combinations": "$or combinations (AWS: 150, accepted)",
+    # ...and fails publishing a body to a policy with a top-level $or
+    **dict.fromkeys([f"aws-docs-current/and-or-logic/or-operator/{i}" for i in (16, 17)], "$or on a body"),
     # moto does not join nested body keys with dots for a dotted policy key
     **dict.fromkeys([f"localstack/test_filter_policy_on_message_body_dot_attribute/{key}" for key in
                      ("recv-nested-msg-0", "recv-deep-nested-msg-0", "recv-deep-nested-msg-2",
@@ -195,13 +197,15 @@ MOTO_DIFFERS_FROM_AWS = {
     # arrays: moto needs every element to pass anything-but, and misses objects in nested arrays
     "aws-docs/string-value-matching/string-anything-but-matching/18": "anything-but on an array",
     "aws-docs/numeric-value-matching/numeric-anything-but-matching/43": "anything-but on an array",
+    # ...and delivers a String.Array attribute whose only element anything-but excludes
+    "aws-docs-current/string-value-matching/string-anything-but-matching/13": "anything-but on an array",
     "localstack/test_filter_policy_on_message_body_array_of_object_attributes/messages/multiple-records":
         "objects in nested arrays",
 }
 
 
 def moto_delivers(sns, sqs, index: int, case: dict) -> bool | None:
-    """Whether moto delivers the case's message; None if it refuses the policy."""
+    """Whether moto delivers the case's message; None if it refuses the policy or fails on the message."""
     topic_arn = sns.create_topic(Name=f"case-{index}")["TopicArn"]
     url = sqs.create_queue(QueueName=f"case-{index}")["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
@@ -215,7 +219,10 @@ def moto_delivers(sns, sqs, index: int, case: dict) -> bool | None:
         return True
     message = case["message"]
     if case["scope"] == "MessageBody":
-        sns.publish(TopicArn=topic_arn, Message=message if isinstance(message, str) else json.dumps(message))
+        try:
+            sns.publish(TopicArn=topic_arn, Message=message if isinstance(message, str) else json.dumps(message))
+        except TypeError:  # moto 5.2.1 reads a body value as an attribute under a top-level $or
+            return None
     else:
         attributes = {name: {"DataType": a["Type"], "StringValue": a["Value"]} for name, a in message.items()}
         sns.publish(TopicArn=topic_arn, Message="x", **({"MessageAttributes": attributes} if attributes else {}))
