@@ -4,9 +4,9 @@ The rules are the ones SNS applies when a subscription's ``FilterPolicy`` is set
 gives are recorded in ``tests/fanout/data/sns_filter_policy_cases.json``, each with its source).
 Every refusal names the place in the policy (``detail.price[0].numeric[1]``), the value and the
 rule. Matching reuses the EventBridge engine's matchers and solver (``groundwork.events``): SNS
-payload filtering uses the same pattern language, with the differences handled here (no
-``wildcard``, ``anything-but`` takes only ``prefix``, numbers within +/-1e9 with five decimals,
-no nesting under ``MessageAttributes``).
+payload filtering uses the same pattern language, with the differences handled here
+(``anything-but`` takes ``prefix``, ``suffix`` or ``wildcard``, numbers within +/-1e9 with five
+decimals, no nesting under ``MessageAttributes``).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import math
+import re
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -34,15 +35,25 @@ from ..events.pattern_matchers import (
     Numeric,
     Prefix,
     Suffix,
+    Wildcard,
 )
-from ..events.pattern_syntax import RESERVED_IN_OR, CompiledPattern, Field, describe
+from ..events.pattern_syntax import (
+    RESERVED_IN_OR,
+    CompiledPattern,
+    Field,
+    PatternError,
+    compile_wildcard,
+    describe,
+)
 
 SCOPES = ("MessageAttributes", "MessageBody")
 OR_KEY = "$or"
-OPERATORS = ("prefix", "suffix", "equals-ignore-case", "anything-but", "numeric", "exists", "cidr")
-# SNS refuses anything-but with suffix, equals-ignore-case, exists or wildcard ("Unsupported
-# anything-but pattern"); prefix is the one it takes (recorded, see the test data).
-ANYTHING_BUT_OPERATORS = ("prefix",)
+OPERATORS = ("prefix", "suffix", "equals-ignore-case", "anything-but", "numeric", "exists", "cidr", "wildcard")
+# What anything-but takes in SNS. The current SNS Developer Guide ("String value matching")
+# documents prefix, suffix and wildcard; SNS refused suffix when LocalStack recorded it in 2024,
+# and the newer documentation is followed (see the test data: that case is marked superseded).
+# equals-ignore-case and exists under anything-but are documented nowhere for SNS.
+ANYTHING_BUT_OPERATORS = ("prefix", "suffix", "wildcard")
 # "Filter policy constraints in Amazon SNS": numeric values from -1e9 to 1e9, five decimals.
 NUMERIC_LIMIT = 1e9
 NUMERIC_DECIMALS = 5
@@ -255,10 +266,20 @@ def _operator(expression: dict, where: str) -> Matcher:
         return _numeric(argument, location)
     if name == "cidr":
         return _cidr(argument, location)
+    if name == "wildcard":
+        text = _require_string(argument, location, name)
+        return Wildcard(text, _wildcard_regex(text, location))
     hint = f" (operators are case-sensitive: use '{name.lower()}')" if name.lower() in OPERATORS else ""
-    extra = " (wildcard works in EventBridge patterns, not in SNS filter policies)" if name == "wildcard" else ""
-    raise FilterPolicyError(location, f"unrecognized match type '{name}'{hint}{extra}; SNS knows "
+    raise FilterPolicyError(location, f"unrecognized match type '{name}'{hint}; SNS knows "
                                       f"{', '.join(OPERATORS)}")
+
+
+def _wildcard_regex(text: str, where: str) -> re.Pattern[str]:
+    """The wildcard as EventBridge reads it (``*`` any run, ``\\*`` a star); its refusals as SNS's."""
+    try:
+        return compile_wildcard(text, where)
+    except PatternError as error:
+        raise FilterPolicyError(where, error.reason) from None
 
 
 def _require_string(value: Any, where: str, operator: str, *, allow_empty: bool = True) -> str:
@@ -277,10 +298,15 @@ def _anything_but(argument: Any, where: str) -> Matcher:
         ((name, inner),) = argument.items()
         if name not in ANYTHING_BUT_OPERATORS:
             raise FilterPolicyError(_at(where, name), f"unsupported anything-but pattern: {name}; SNS takes "
-                                                      f"anything-but with values, a list of values or "
-                                                      f"{{\"prefix\": string}}")
-        text = _require_string(inner, _at(where, name), "prefix", allow_empty=False)
-        return AnythingButPattern("prefix", (text,), lambda value, stem=text: value.startswith(stem))
+                                                      f"anything-but with values, a list of values or one of "
+                                                      + ", ".join(f'{{"{op}": string}}' for op in ANYTHING_BUT_OPERATORS))
+        text = _require_string(inner, _at(where, name), name, allow_empty=False)
+        if name == "wildcard":
+            regex = _wildcard_regex(text, _at(where, name))
+            return AnythingButPattern(name, (text,), lambda value, r=regex: r.fullmatch(value) is not None)
+        if name == "suffix":
+            return AnythingButPattern(name, (text,), lambda value, end=text: value.endswith(end))
+        return AnythingButPattern(name, (text,), lambda value, stem=text: value.startswith(stem))
     items = argument if isinstance(argument, list) else [argument]
     if isinstance(argument, list) and not argument:
         raise FilterPolicyError(where, "[]: anything-but needs at least one value")

@@ -143,9 +143,9 @@ def test_invalid_sns_policy_exits_2_naming_the_place_and_scope(tmp_path):
     assert result.returncode == 2
     assert "invalid SNS filter policy (MessageAttributes)" in result.stderr
     assert "detail: a nested object" in result.stderr and "Traceback" not in result.stderr
-    wildcard = write(tmp_path / "wildcard.json", {"store": [{"wildcard": "ex*"}]})
+    wildcard = write(tmp_path / "wildcard.json", {"store": [{"wildcard": "ex**"}]})
     result = cli("--sns", "--pattern", wildcard, "--event", event)
-    assert result.returncode == 2 and "store[0].wildcard: unrecognized match type 'wildcard'" in result.stderr
+    assert result.returncode == 2 and "store[0].wildcard: wildcard \"ex**\": consecutive wildcard" in result.stderr
 
 
 def test_scope_without_sns_is_refused(tmp_path):
