@@ -281,3 +281,21 @@ def test_the_library_and_the_pack_agree_on_every_taggable_type_of_pulumi_aws():
                 or (shape is not None and shape != tag_shape(t))]
     assert disagree == []
     assert shapes["aws:autoscaling/group:Group"] == "list"
+
+
+def test_the_pack_finds_the_tagged_autoscaling_group_complete(run):
+    """What the conventions give an autoscaling group is what the pack's tagging policies read:
+    no required-tags or ephemeral finding for it (both read the list form)."""
+    from org.plan.analyzer import PolicyPackProcess, describe_run
+    from tests.policies.conftest import PACK_DIR
+
+    config = stack_config()
+    result = run(_groups_and_a_collection, config=config)
+    described = [r for r in describe_run(result.resources, config)
+                 if r.type in ("aws:autoscaling/group:Group", "pulumi:providers:aws")]
+    with PolicyPackProcess(PACK_DIR, config=config) as pack:
+        pack.configure()
+        pack.configure_stack()
+        findings = [d for resource in described for d in pack.analyze(resource)]
+    tagging = [f"{d.policy_name}: {d.message}" for d in findings if d.policy_name in ("required-tags", "stage-usage-tags")]
+    assert tagging == []
