@@ -142,7 +142,6 @@ class _Checks:
     def __init__(self, config: pulumi.Config) -> None:
         self.config = config
         self.problems: list[tuple[str, str]] = []
-        self.failed: set[str] = set()
 
     def run(self, feature: Feature[InputsT, PlanT, Any], stack: Stack, inputs: InputsT) -> PlanT | None:
         """The feature's plan; None when it is off or its check failed (the problem is kept)."""
@@ -159,8 +158,11 @@ class _Checks:
             return None
 
     def refuse(self, key: str, message: str) -> None:
-        self.failed.add(key)
         self.problems.append((key, message))
+
+    def failed(self, feature: Feature[Any, Any, Any]) -> bool:
+        """Whether the feature's check reported a problem (later checks skip what would repeat it)."""
+        return any(key == feature.key for key, _ in self.problems)
 
 
 def check_all(stack: Stack, config: pulumi.Config) -> StackPlan:
@@ -170,13 +172,13 @@ def check_all(stack: Stack, config: pulumi.Config) -> StackPlan:
     loads = plan.org_loads
     plan.org = checks.run(organization.FEATURE, stack, loads)
     org = OrgSource.while_checking(loads, plan.org.data if plan.org else None,
-                                   failed=organization.FEATURE.key in checks.failed)
+                                   failed=checks.failed(organization.FEATURE))
     plan.mail = checks.run(mail.FEATURE, stack, org)
     plan.sso = checks.run(sso.FEATURE, stack, org)
     plan.bootstrap = checks.run(bootstrap.FEATURE, stack, org)
     plan.buses = checks.run(buses.FEATURE, stack, org)
     bus_targets = buses.BusTargets(list(plan.buses) if plan.buses is not None else None,
-                                   check_failed=buses.FEATURE.key in checks.failed)
+                                   check_failed=checks.failed(buses.FEATURE))
     plan.pipes = checks.run(pipes.FEATURE, stack, bus_targets)
     plan.fanouts = checks.run(fanout.FEATURE, stack, None)
     if not stack.context.is_ephemeral and config.get(TEARDOWN) is not None:

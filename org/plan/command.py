@@ -235,15 +235,14 @@ def make_plan(stack: str, *, overrides: Sequence[str] = (), policy_pack: str | N
 
     ``program`` is another Pulumi Python project's folder; without it, this repository's stack.
     """
+    config_file = policy_config_path(stack, policy_config, root)
     if program is not None:
         config = load_program_config(program, stack, overrides)
         pack_config = policy_config_for(stack, policy_config, root) if policy_pack and policy_config else {}
-        config_file = policy_config_path(stack, policy_config, root)
         root = program
     else:
         config = load_stack_config(stack, list(overrides), root)
         pack_config = policy_config_for(stack, policy_config, root) if policy_pack else {}
-        config_file = policy_config_path(stack, policy_config, root)
     if not policy_pack:
         return Plan(config=config, run=_run_program(config, root, progress, known_outputs=known_outputs))
     pack_dir = Path(policy_pack)
