@@ -259,16 +259,18 @@ def test_the_library_and_the_pack_agree_on_every_taggable_type_of_pulumi_aws():
     pulumi-aws must get the same answer from both."""
     import importlib
     import inspect
-    import re
     from pathlib import Path
 
     from groundwork.conventions import tags_shape
-    from groundwork_policies.taggable import tag_shape, taggable_types
+    from groundwork_policies.taggable import (
+        _TYPE_TOKEN,  # how the pack's generator finds types
+        tag_shape,
+        taggable_types,
+    )
 
-    token = re.compile(r"super\(\w+, __self__\)\.__init__\(\s*'(aws:[^']+)'")
     shapes: dict[str, str | None] = {}
     for source in sorted(Path(aws.__file__).parent.glob("*/*.py")):
-        found = None if source.name.startswith("_") else token.search(source.read_text())
+        found = None if source.name.startswith("_") else _TYPE_TOKEN.search(source.read_text())
         if found is None:
             continue
         package = importlib.import_module(f"pulumi_aws.{source.parent.name}")  # as programs import it
